@@ -1,0 +1,1 @@
+"""Places: base capacity by planning area and, over time, from the capital programme."""

@@ -1,0 +1,1 @@
+"""Capital programme: projects, their delivery, and the places they open."""

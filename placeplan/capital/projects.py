@@ -1,0 +1,52 @@
+"""The capital programme as a table: one row per project and provision changed."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from placeplan.scenario.schema import CapitalProject
+
+
+def opening_academic_year(date) -> int:
+    """Academic year in which a date falls (September starts a new one) [academic year]."""
+    return date.year if date.month >= 9 else date.year - 1
+
+
+def projects_table(projects: dict[str, CapitalProject], schools: pd.DataFrame) -> pd.DataFrame:
+    """Capital projects with their places, planned opening, cost and evidence.
+
+    Returns one row per project and provision: project, name, school_id, school_name, kind,
+    status, provision, places_change [places], pan_before, pan_after [pupils per year group],
+    phasing, temporary, planned_opening [date], planned_opening_year [academic year],
+    cost_gbp [GBP], price_year, funding_source, evidence (figure=tag; ...).
+    """
+    names = dict(zip(schools["school_id"], schools["name"]))
+    rows = []
+    for key, project in projects.items():
+        changes = project.places or (None,)
+        for change in changes:
+            rows.append({
+                "project": key,
+                "name": project.name,
+                "school_id": project.school_id,
+                "school_name": names.get(project.school_id) if project.school_id else None,
+                "planning_area": project.planning_area,
+                "kind": project.kind,
+                "status": project.status,
+                "provision": change.provision if change else None,
+                "places_change": change.net_capacity_change if change else 0,
+                "pan_before": change.pan_before if change else None,
+                "pan_after": change.pan_after if change else None,
+                "phasing": change.phasing if change else None,
+                "temporary": change.temporary if change else False,
+                "planned_opening": project.planned_opening.isoformat(),
+                "planned_opening_year": opening_academic_year(project.planned_opening),
+                "cost_gbp": project.cost.estimate_gbp if project.cost else None,
+                "price_year": project.cost.price_year if project.cost else None,
+                "funding_source": project.funding_source,
+                "evidence": "; ".join(f"{k}={v}" for k, v in project.evidence.items()),
+            })
+    columns = ["project", "name", "school_id", "school_name", "planning_area", "kind", "status", "provision",
+               "places_change", "pan_before", "pan_after", "phasing", "temporary", "planned_opening",
+               "planned_opening_year", "cost_gbp", "price_year", "funding_source", "evidence"]
+    return pd.DataFrame(rows, columns=columns)

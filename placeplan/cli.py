@@ -1,0 +1,86 @@
+"""Command line: a thin layer over the Python API (load, call, save, print).
+
+Exit codes: 0 success, 2 a problem with the scenario or the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from placeplan import __version__
+from placeplan.api import default_scenario_path, run
+from placeplan.errors import ScenarioError
+from placeplan.outputs.console import print_base_position
+from placeplan.outputs.files import save_results
+from placeplan.scenario.load import display_path, load_scenario
+from placeplan.scenario.overrides import parse_set
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 2
+
+
+def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario_file", nargs="?", type=Path, metavar="SCENARIO",
+                        help="scenario YAML file (default: the Herefordshire default, scenarios/herefordshire.yaml)")
+    parser.add_argument("--scenario", dest="scenario_name", metavar="NAME",
+                        help="named scenario, or comma-separated overrides, from the file")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one setting, e.g. --set policy.operating_margin=0.05 (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="placeplan", description="School place planning for English councils.")
+    parser.add_argument("--version", action="version", version=f"placeplan {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="check a scenario and report every problem")
+    _add_scenario_arguments(validate)
+    run_cmd = commands.add_parser("run", help="run a scenario and write its outputs")
+    _add_scenario_arguments(run_cmd)
+    run_cmd.add_argument("--out", type=Path, metavar="DIR",
+                         help="output folder (default: reports/<scenario name>/)")
+    return parser
+
+
+def _load(args, err: Console):
+    path = args.scenario_file or default_scenario_path()
+    try:
+        sets = [parse_set(s) for s in args.sets]
+    except ValueError as exc:
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+        return None
+    try:
+        return load_scenario(path, args.scenario_name, sets)
+    except ScenarioError as exc:
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``placeplan`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=132)
+    err = Console(stderr=True)
+    scenario = _load(args, err)
+    if scenario is None:
+        return EXIT_PROBLEMS
+    if args.command == "validate":
+        counts = ", ".join(f"{len(df)} {name.replace('_', ' ')}" for name, df in scenario.tables.items())
+        out.print(f"{display_path(scenario.path)} is valid ({counts}; "
+                  f"{len(scenario.config.capital_projects)} capital projects).", highlight=False)
+        return EXIT_OK
+    results = run(scenario)
+    out_dir = args.out or Path("reports") / scenario.name
+    print_base_position(out, results)
+    written = save_results(results, out_dir)
+    out.print("Wrote " + ", ".join(display_path(p) for p in written), highlight=False)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

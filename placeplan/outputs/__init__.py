@@ -1,0 +1,1 @@
+"""Outputs: tidy CSVs, run metadata and console summaries (all I/O lives here)."""

@@ -1,0 +1,44 @@
+"""Writing results: every file is written to a staging folder first, then moved into place."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dict[str, Any]) -> list[Path]:
+    """Write tables as CSV and documents as JSON into ``out_dir``, all or nothing.
+
+    Everything is written into a staging folder beside ``out_dir``; only when every file is
+    complete are they moved into place (an atomic rename each), so a failed run never leaves
+    a half-written file. Returns the paths written.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        names = []
+        for stem, table in tables.items():
+            table.to_csv(staging / f"{stem}.csv", index=False, lineterminator="\n", float_format="%.6g")
+            names.append(f"{stem}.csv")
+        for name, document in documents.items():
+            (staging / name).write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+            names.append(name)
+        written = []
+        for name in names:
+            os.replace(staging / name, out_dir / name)
+            written.append(out_dir / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def save_results(results, out_dir: Path) -> list[Path]:
+    """Save a ``Results`` object's tables and ``run.json`` into ``out_dir``."""
+    return write_outputs(out_dir, results.tables(), {"run.json": results.run_info})

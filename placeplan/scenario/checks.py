@@ -1,0 +1,322 @@
+"""Consistency checks on a loaded scenario: small ``check_*`` functions, run together.
+
+Each takes a :class:`CheckInput` and returns a list of problems (empty when clean), so
+each can be tested on its own and ``placeplan validate`` can report every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from placeplan.errors import Problem
+from placeplan.scenario.columns import ALL_TABLES, COUNT_COLUMNS
+from placeplan.scenario.schema import ScenarioFile
+from placeplan.scenario.tables import FIRST_DATA_ROW
+
+PRIMARY_NCY = range(0, 7)
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """What the checks look at.
+
+    config : the validated scenario file, or None when the YAML itself failed validation
+    tables : typed tables by name (a table that could not be read is absent)
+    files  : the display path of each table by name, for messages
+    scenario_file : display path of the YAML file
+    """
+
+    config: ScenarioFile | None
+    tables: dict[str, pd.DataFrame]
+    files: dict[str, str]
+    scenario_file: str
+
+
+def _rows(index: pd.Index) -> str:
+    rows = [str(i + FIRST_DATA_ROW) for i in index[:10]]
+    more = f" and {len(index) - 10} more" if len(index) > 10 else ""
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(rows) + more
+
+
+def check_referenced_files(refs: dict[str, str], scenario_dir: Path, root: Path, scenario_file: str) -> list[Problem]:
+    """Every referenced file exists and lies inside the scenario's data root."""
+    problems = []
+    root = root.resolve()
+    for key, rel in refs.items():
+        target = (scenario_dir / rel).resolve()
+        if root != target and root not in target.parents:
+            problems.append(Problem(scenario_file, key, f"{rel!r} lies outside the scenario's folder {str(root)!r} "
+                                    "(expected a path inside it; see meta.data_root)"))
+        elif not target.is_file():
+            problems.append(Problem(scenario_file, key, f"file {rel!r} does not exist (looked for {target})"))
+    return problems
+
+
+def check_duplicate_ids(inp: CheckInput) -> list[Problem]:
+    """No two rows of a table share the same key (e.g. a duplicate school_id)."""
+    problems = []
+    for spec in ALL_TABLES:
+        df = inp.tables.get(spec.name)
+        if df is None or not spec.key or df.empty:
+            continue
+        dup = df[df.duplicated(list(spec.key), keep=False)]
+        for key, group in dup.groupby(list(spec.key), sort=True, dropna=False):
+            key = key if isinstance(key, tuple) else (key,)
+            label = ", ".join(f"{k}={v}" for k, v in zip(spec.key, key))
+            problems.append(Problem(inp.files[spec.name], _rows(group.index),
+                                    f"duplicate {label} (expected each {'/'.join(spec.key)} once)"))
+    return problems
+
+
+def check_negative_counts(inp: CheckInput) -> list[Problem]:
+    """Counts of pupils, places, births and dwellings are never negative."""
+    problems = []
+    for table, columns in COUNT_COLUMNS.items():
+        df = inp.tables.get(table)
+        if df is None:
+            continue
+        for column in columns:
+            values = pd.to_numeric(df[column], errors="coerce")
+            for i in df.index[values < 0]:
+                problems.append(Problem(inp.files[table], f"row {i + FIRST_DATA_ROW}, column {column}",
+                                        f"negative count {values[i]:g} (expected a count >= 0)"))
+    return problems
+
+
+def _areas(inp: CheckInput) -> pd.DataFrame | None:
+    return inp.tables.get("planning_areas")
+
+
+def check_unknown_planning_areas(inp: CheckInput) -> list[Problem]:
+    """Every planning-area code used in a table is defined in the planning-areas table."""
+    areas = _areas(inp)
+    if areas is None:
+        return []
+    official = areas[areas["kind"] == "official"]
+    by_phase = {ph: set(official.loc[official["phase"] == ph, "planning_area"]) for ph in ("primary", "secondary")}
+    sub_areas = set(areas.loc[areas["kind"] == "sub_area", "planning_area"])
+    la_code = inp.config.meta.la_code if inp.config else None
+    uses = [
+        ("schools", "primary_planning_area", by_phase["primary"], "a primary planning area"),
+        ("schools", "secondary_planning_area", by_phase["secondary"], "a secondary planning area"),
+        ("schools", "sub_area", sub_areas, "a sub_area in the planning-areas table"),
+        ("pupils", "planning_area", by_phase["primary"] | by_phase["secondary"], "an official planning area"),
+        ("birth_shares", "planning_area", by_phase["primary"], "a primary planning area"),
+        ("housing", "planning_area", by_phase["primary"], "a primary planning area"),
+        ("births", "area", by_phase["primary"] | ({la_code} if la_code else set()),
+         "the LA code or a primary planning area"),
+        ("planning_areas", "parent", set(official["planning_area"]), "an official planning area"),
+    ]
+    problems = []
+    if inp.config:
+        allowed = set(areas["planning_area"]) | {inp.config.meta.la_code}
+        for key, project in inp.config.capital_projects.items():
+            if project.planning_area is not None and project.planning_area not in allowed:
+                problems.append(Problem(inp.scenario_file, f"capital_projects.{key}.planning_area",
+                                        f"unknown planning area {project.planning_area!r} (expected a code from "
+                                        f"{inp.files['planning_areas']}, or {inp.config.meta.la_code!r} for "
+                                        "county-wide provision)"))
+    for table, column, known, expected in uses:
+        df = inp.tables.get(table)
+        if df is None:
+            continue
+        values = df[column]
+        unknown = values.notna() & ~values.isin(known)
+        for code, group in df[unknown].groupby(column, sort=True):
+            problems.append(Problem(inp.files[table], f"{_rows(group.index)}, column {column}",
+                                    f"unknown planning area {code!r} (expected {expected}; "
+                                    f"{len(known)} defined in {inp.files['planning_areas']})"))
+    return problems
+
+
+def check_pupils_phase(inp: CheckInput) -> list[Problem]:
+    """R-Y6 pupils sit in primary planning areas and Y7-Y13 in secondary ones."""
+    areas, pupils = _areas(inp), inp.tables.get("pupils")
+    if areas is None or pupils is None:
+        return []
+    phase = dict(zip(areas["planning_area"], areas["phase"]))
+    expected = pupils["ncy"].map(lambda n: "primary" if n in PRIMARY_NCY else "secondary")
+    actual = pupils["planning_area"].map(phase)
+    wrong = actual.notna() & expected.notna() & (actual != expected)
+    problems = []
+    for (area, want), group in pupils[wrong].groupby(["planning_area", expected[wrong]], sort=True):
+        problems.append(Problem(inp.files["pupils"], f"{_rows(group.index)}, column planning_area",
+                                f"{area!r} is a {phase[area]} planning area but these rows are "
+                                f"{want} year groups (expected R-Y6 in primary areas, Y7-Y13 in secondary)"))
+    return problems
+
+
+def check_unknown_schools(inp: CheckInput) -> list[Problem]:
+    """Capacity rows, school rolls and capital projects refer to schools that exist."""
+    schools = inp.tables.get("schools")
+    if schools is None:
+        return []
+    known = set(schools["school_id"])
+    problems = []
+    for table in ("capacity", "school_nor"):
+        df = inp.tables.get(table)
+        if df is None:
+            continue
+        for school, group in df[~df["school_id"].isin(known)].groupby("school_id", sort=True):
+            problems.append(Problem(inp.files[table], f"{_rows(group.index)}, column school_id",
+                                    f"unknown school {school!r} (expected a school_id from {inp.files['schools']})"))
+    if inp.config:
+        for key, project in inp.config.capital_projects.items():
+            if project.school_id is not None and project.school_id not in known:
+                problems.append(Problem(inp.scenario_file, f"capital_projects.{key}.school_id",
+                                        f"unknown school {project.school_id!r} (expected a school_id from "
+                                        f"{inp.files['schools']}, or leave it blank for a new school)"))
+    return problems
+
+
+def check_pupils_without_capacity(inp: CheckInput) -> list[Problem]:
+    """A school with pupils on roll has capacity; a planning area with pupils has schools with places."""
+    problems = []
+    capacity, nor = inp.tables.get("capacity"), inp.tables.get("school_nor")
+    if capacity is not None and nor is not None:
+        with_places = set(capacity.loc[capacity["net_capacity"] > 0, "school_id"])
+        lacking = nor[(nor["nor"] > 0) & ~nor["school_id"].isin(with_places)]
+        for school, group in lacking.groupby("school_id", sort=True):
+            problems.append(Problem(inp.files["school_nor"], f"{_rows(group.index)}, column school_id",
+                                    f"pupils recorded for school {school!r}, which has no capacity "
+                                    f"(expected a row with net_capacity > 0 in {inp.files['capacity']})"))
+    schools, pupils = inp.tables.get("schools"), inp.tables.get("pupils")
+    if capacity is not None and schools is not None and pupils is not None and not pupils.empty:
+        latest = pupils[(pupils["academic_year"] == pupils["academic_year"].max()) & (pupils["nor"] > 0)]
+        merged = capacity.merge(schools, on="school_id")
+        for area, group in latest.groupby("planning_area", sort=True):
+            column = "primary_planning_area" if group["ncy"].min() in PRIMARY_NCY else "secondary_planning_area"
+            provision = "primary" if column.startswith("primary") else "secondary"
+            places = merged.loc[(merged[column] == area) & (merged["provision"] == provision), "net_capacity"].sum()
+            if places <= 0:
+                problems.append(Problem(inp.files["pupils"], f"planning_area {area}",
+                                        f"pupils on roll but no {provision} capacity at any school in this area "
+                                        f"(expected schools with {column} = {area} and {provision} places)"))
+    return problems
+
+
+def _gaps(years: pd.Series) -> list[int]:
+    present = set(int(y) for y in years.dropna())
+    return [y for y in range(min(present), max(present) + 1) if y not in present] if present else []
+
+
+def check_year_series_gaps(inp: CheckInput) -> list[Problem]:
+    """Pupil and birth series run year by year without gaps, and cover what the run needs."""
+    problems = []
+    pupils = inp.tables.get("pupils")
+    if pupils is not None:
+        for (area, ncy), group in pupils.groupby(["planning_area", "ncy"], sort=True):
+            missing = _gaps(group["academic_year"])
+            if missing:
+                problems.append(Problem(inp.files["pupils"], f"planning_area {area}, ncy {ncy}",
+                                        f"no rows for academic year {', '.join(map(str, missing))} "
+                                        "(expected one row per year, with no gaps)"))
+        if inp.config and not pupils.empty and inp.config.meta.base_year not in set(pupils["academic_year"]):
+            problems.append(Problem(inp.files["pupils"], "column academic_year",
+                                    f"no rows for the base year {inp.config.meta.base_year} "
+                                    "(expected pupils on roll in meta.base_year)"))
+    births = inp.tables.get("births")
+    if births is not None:
+        for area, group in births.groupby("area", sort=True):
+            missing = _gaps(group["birth_year"])
+            if missing:
+                problems.append(Problem(inp.files["births"], f"area {area}",
+                                        f"no births for birth_year {', '.join(map(str, missing))} "
+                                        "(expected one row per year, with no gaps)"))
+        if inp.config and not births.empty:
+            meta = inp.config.meta
+            needed = meta.base_year + meta.horizon_years - 5
+            if births["birth_year"].max() < needed:
+                problems.append(Problem(inp.files["births"], "column birth_year",
+                                        f"births end in birth_year {births['birth_year'].max()}, but a "
+                                        f"{meta.horizon_years}-year horizon from {meta.base_year} needs births "
+                                        f"(actual or projected) up to birth_year {needed}"))
+    return problems
+
+
+def check_birth_shares(inp: CheckInput) -> list[Problem]:
+    """Planning-area shares of LA births add up to 1 when births are given for the whole LA."""
+    births, shares = inp.tables.get("births"), inp.tables.get("birth_shares")
+    if births is None or inp.config is None:
+        return []
+    by_la = (births["area"] == inp.config.meta.la_code).any()
+    if by_la and shares is None:
+        return [Problem(inp.scenario_file, "births.shares",
+                        "births are given for the whole LA, so planning-area shares are needed "
+                        "(expected births.shares to name a birth_shares table)")]
+    if shares is not None and not shares.empty and abs(shares["share"].sum() - 1) > 1e-3:
+        return [Problem(inp.files["birth_shares"], "column share",
+                        f"shares add up to {shares['share'].sum():.4f} (expected 1)")]
+    return []
+
+
+def check_school_rows(inp: CheckInput) -> list[Problem]:
+    """Each school's year-group range is in order and matches its planning areas."""
+    schools = inp.tables.get("schools")
+    if schools is None:
+        return []
+    problems = []
+    for i, row in schools.iterrows():
+        lo, hi = row["ncy_low"], row["ncy_high"]
+        if pd.notna(lo) and pd.notna(hi) and lo > hi:
+            problems.append(Problem(inp.files["schools"], f"row {i + FIRST_DATA_ROW}, column ncy_low",
+                                    f"ncy_low {lo} is above ncy_high {hi} (expected ncy_low <= ncy_high)"))
+        if row["kind"] == "mainstream" and pd.notna(lo) and lo <= 6 and row["primary_planning_area"] is None:
+            problems.append(Problem(inp.files["schools"], f"row {i + FIRST_DATA_ROW}, column primary_planning_area",
+                                    f"{row['name']} teaches primary years but has no primary planning area "
+                                    "(expected a primary planning-area code)"))
+        if row["kind"] == "mainstream" and pd.notna(hi) and hi >= 7 and row["secondary_planning_area"] is None:
+            problems.append(Problem(inp.files["schools"],
+                                    f"row {i + FIRST_DATA_ROW}, column secondary_planning_area",
+                                    f"{row['name']} teaches secondary years but has no secondary planning area "
+                                    "(expected a secondary planning-area code)"))
+    return problems
+
+
+def check_project_dates(inp: CheckInput) -> list[Problem]:
+    """A capital project opens after it starts, and depends only on projects that exist."""
+    if inp.config is None:
+        return []
+    problems = []
+    projects = inp.config.capital_projects
+    for key, project in projects.items():
+        where = f"capital_projects.{key}"
+        if project.planned_opening < project.start:
+            problems.append(Problem(inp.scenario_file, f"{where}.planned_opening",
+                                    f"opens on {project.planned_opening} but starts on {project.start} "
+                                    "(expected planned_opening on or after start)"))
+        for dep in project.depends_on:
+            if dep not in projects:
+                problems.append(Problem(inp.scenario_file, f"{where}.depends_on",
+                                        f"unknown project {dep!r} (expected one of: {', '.join(sorted(projects))})"))
+        if project.school_id is None and project.planning_area is None:
+            problems.append(Problem(inp.scenario_file, where,
+                                    "neither school_id nor planning_area is given (expected one, so the places "
+                                    "can be counted somewhere)"))
+    return problems
+
+
+CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
+    check_duplicate_ids,
+    check_negative_counts,
+    check_unknown_planning_areas,
+    check_pupils_phase,
+    check_unknown_schools,
+    check_pupils_without_capacity,
+    check_year_series_gaps,
+    check_birth_shares,
+    check_school_rows,
+    check_project_dates,
+)
+
+
+def run_checks(inp: CheckInput) -> list[Problem]:
+    """Run every consistency check and return all the problems found."""
+    problems: list[Problem] = []
+    for check in CHECKS:
+        problems += check(inp)
+    return problems

@@ -1,0 +1,200 @@
+"""The column dictionary of every scenario table: names, types, units, meaning.
+
+This is data, not code: the table reader validates against it and the scenario
+reference (``docs/scenario-reference.md``) is generated from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROVISIONS = ("primary", "secondary", "sixth_form", "specialist", "alternative_provision")
+SCHOOL_PHASES = ("primary", "secondary", "all_through", "special", "alternative_provision", "post16")
+SCHOOL_KINDS = ("mainstream", "special", "resourced_provision", "alternative_provision")
+CAPACITY_SOURCES = ("scap2015", "published", "estimated", "council")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a scenario table."""
+
+    name: str
+    kind: str  # "code", "text", "int", "float" or "enum"
+    unit: str
+    description: str
+    required: bool = True  # False: blank cells allowed
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The expected shape of one scenario table."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # columns that identify a row uniquely
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _year(name: str, description: str) -> Column:
+    return Column(name, "int", "academic year", description, minimum=1950, maximum=2100)
+
+
+PLANNING_AREAS = TableSpec(
+    "planning_areas",
+    "Pupil planning areas: the official SCAP structure (primary and secondary are separate) "
+    "and optional sub-areas used only for analysis and reporting.",
+    (
+        Column("planning_area", "code", "-", "Planning-area code (LA number + 4 digits for official areas)."),
+        Column("name", "text", "-", "Name shown in reports."),
+        Column("phase", "enum", "-", "Which structure the area belongs to.", choices=("primary", "secondary")),
+        Column("kind", "enum", "-", "official = a SCAP planning area; sub_area = an analysis grouping inside one.",
+               choices=("official", "sub_area")),
+        Column("parent", "code", "-", "For a sub_area, the official planning area it subdivides.", required=False),
+        Column("source", "text", "-", "Where the area comes from.", required=False),
+    ),
+    key=("planning_area",),
+)
+
+SCHOOLS = TableSpec(
+    "schools",
+    "Every school, resourced provision and alternative-provision setting in the authority.",
+    (
+        Column("school_id", "code", "-", "URN (or another unique identifier)."),
+        Column("laestab", "code", "-", "DfE LA + establishment number.", required=False),
+        Column("name", "text", "-", "School name."),
+        Column("phase", "enum", "-", "Phase of education.", choices=SCHOOL_PHASES),
+        Column("kind", "enum", "-", "Type of provision.", choices=SCHOOL_KINDS),
+        Column("primary_planning_area", "code", "-", "Primary planning area (blank: no primary places).",
+               required=False),
+        Column("secondary_planning_area", "code", "-", "Secondary planning area (blank: no secondary places).",
+               required=False),
+        Column("sub_area", "code", "-", "Analysis sub-area (blank: none).", required=False),
+        Column("ncy_low", "int", "NCY", "Lowest national curriculum year taught (R = 0).", minimum=0, maximum=14),
+        Column("ncy_high", "int", "NCY", "Highest national curriculum year taught.", minimum=0, maximum=14),
+        Column("status", "enum", "-", "Whether the school is open.", choices=("open", "closed", "proposed")),
+        Column("postcode", "text", "-", "Postcode.", required=False),
+        Column("easting", "float", "m (EPSG:27700)", "Location: British National Grid easting.", required=False),
+        Column("northing", "float", "m (EPSG:27700)", "Location: British National Grid northing.", required=False),
+        Column("source", "text", "-", "Where the row comes from.", required=False),
+    ),
+    key=("school_id",),
+)
+
+CAPACITY = TableSpec(
+    "capacity",
+    "Places at each school by provision, as at one academic year (before capital projects "
+    "that open later).",
+    (
+        Column("school_id", "code", "-", "School, as in the schools table."),
+        Column("provision", "enum", "-", "Which places the figure counts.", choices=PROVISIONS),
+        Column("net_capacity", "int", "places", "Net capacity (DfE net capacity method) or commissioned places."),
+        Column("pan", "int", "pupils per year group", "Published admission number for the entry year.",
+               required=False),
+        _year("as_of_year", "Academic year the figure describes."),
+        Column("source", "enum", "-", "Provenance: replace scap2015/estimated figures with the council's own.",
+               choices=CAPACITY_SOURCES),
+        Column("note", "text", "-", "How the figure was obtained.", required=False),
+    ),
+    key=("school_id", "provision"),
+)
+
+SCHOOL_NOR = TableSpec(
+    "school_nor",
+    "Number on roll at single schools (whole school), from census snapshots.",
+    (
+        Column("school_id", "code", "-", "School, as in the schools table."),
+        _year("academic_year", "Academic year of the census."),
+        Column("census", "enum", "-", "Census the count comes from.", choices=("january", "may", "october")),
+        Column("nor", "int", "pupils", "Pupils on roll."),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("school_id", "academic_year", "census"),
+)
+
+PUPILS = TableSpec(
+    "pupils",
+    "Pupils on roll (January census) by planning area, national curriculum year and academic year.",
+    (
+        _year("academic_year", "Academic year (the year its September falls in)."),
+        Column("planning_area", "code", "-", "Official planning area (primary for R-Y6, secondary for Y7-Y13)."),
+        Column("ncy", "int", "NCY", "National curriculum year (R = 0 ... 13).", minimum=0, maximum=14),
+        Column("nor", "int", "pupils", "Pupils on roll."),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("academic_year", "planning_area", "ncy"),
+)
+
+BIRTHS = TableSpec(
+    "births",
+    "Live births by birth cohort (children born September birth_year to August birth_year + 1, "
+    "who enter Reception in September birth_year + 5).",
+    (
+        Column("area", "code", "-", "LA code (whole authority) or a primary planning area."),
+        Column("birth_year", "int", "academic year", "Academic year of birth.", minimum=1950, maximum=2100),
+        Column("births", "float", "births", "Live births in the cohort."),
+        Column("births_low", "float", "births", "Lower bound where an interval is given.", required=False),
+        Column("births_high", "float", "births", "Upper bound where an interval is given.", required=False),
+        Column("kind", "enum", "-", "actual, nowcast (modelled from GP data) or projected.",
+               choices=("actual", "nowcast", "projected")),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("area", "birth_year"),
+)
+
+BIRTH_SHARES = TableSpec(
+    "birth_shares",
+    "Share of the authority's births living in each primary planning area.",
+    (
+        Column("planning_area", "code", "-", "Primary planning area."),
+        Column("share", "float", "fraction (0-1)", "Share of LA births.", minimum=0, maximum=1),
+        Column("source", "text", "-", "Where the share comes from.", required=False),
+    ),
+    key=("planning_area",),
+)
+
+HOUSING = TableSpec(
+    "housing",
+    "New dwellings completed by planning area and academic year (financial year April Y to "
+    "March Y+1 counted as academic year Y).",
+    (
+        Column("planning_area", "code", "-", "Primary planning area the homes are in."),
+        _year("academic_year", "Year of completion."),
+        Column("dwellings", "float", "dwellings", "Completions."),
+        Column("kind", "enum", "-", "actual completions or planned trajectory.", choices=("actual", "planned")),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("planning_area", "academic_year"),
+)
+
+PUPIL_YIELDS = TableSpec(
+    "pupil_yields",
+    "Pupils per new dwelling, by provision.",
+    (
+        Column("provision", "enum", "-", "Which pupils.", choices=("primary", "secondary", "sixth_form",
+                                                                   "specialist")),
+        Column("yield_per_dwelling", "float", "pupils per dwelling", "Central yield.", minimum=0, maximum=5),
+        Column("low", "float", "pupils per dwelling", "Low end of the plausible range.", minimum=0, maximum=5),
+        Column("high", "float", "pupils per dwelling", "High end of the plausible range.", minimum=0, maximum=5),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("provision",),
+)
+
+# Counts that must not be negative; checked by checks.check_negative_counts.
+COUNT_COLUMNS = {
+    "capacity": ("net_capacity", "pan"),
+    "school_nor": ("nor",),
+    "pupils": ("nor",),
+    "births": ("births", "births_low", "births_high"),
+    "housing": ("dwellings",),
+}
+
+ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, SCHOOL_NOR, PUPILS, BIRTHS, BIRTH_SHARES, HOUSING,
+              PUPIL_YIELDS)

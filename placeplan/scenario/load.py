@@ -1,0 +1,222 @@
+"""Load a scenario: YAML (safely) + overrides + tables, validated, every problem at once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from placeplan.errors import Problem, ScenarioError
+from placeplan.scenario import columns
+from placeplan.scenario.checks import CheckInput, check_referenced_files, run_checks
+from placeplan.scenario.overrides import apply_overrides, scenario_overrides
+from placeplan.scenario.schema import ScenarioFile
+from placeplan.scenario.tables import read_csv_text, typed_table
+
+# Which scenario key names each table.
+TABLE_KEYS = {
+    "planning_areas": "planning_areas.table",
+    "schools": "schools.table",
+    "capacity": "schools.capacity",
+    "school_nor": "schools.nor",
+    "pupils": "pupils.table",
+    "births": "births.table",
+    "birth_shares": "births.shares",
+    "housing": "housing.table",
+    "pupil_yields": "housing.yields",
+}
+SPECS = {spec.name: spec for spec in columns.ALL_TABLES}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded, validated scenario: the file's settings plus its typed tables.
+
+    Attributes
+    ----------
+    config : ScenarioFile
+        The validated settings (after overrides).
+    tables : dict of DataFrame
+        Typed tables by name (``planning_areas``, ``schools``, ``capacity``, ``pupils`` ...).
+    path : Path
+        The scenario file.
+    scenario : str or None
+        The named scenario (or overrides) applied.
+    applied : tuple of str
+        Log of overrides and ``--set`` values applied, in order.
+    """
+
+    config: ScenarioFile
+    tables: dict[str, pd.DataFrame] = field(repr=False)
+    path: Path
+    scenario: str | None = None
+    applied: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """Run name: the scenario's meta.name, plus the named scenario when one is applied."""
+        return self.config.meta.name + (f"-{self.scenario.replace(',', '+')}" if self.scenario else "")
+
+    def file(self, key: str) -> Path:
+        """Absolute path of a referenced file, by its dotted key (e.g. ``planning_areas.geometry``)."""
+        return (self.path.parent / self.config.referenced_files()[key]).resolve()
+
+
+def display_path(path: Path) -> str:
+    """A path as an officer would type it: relative to the working folder when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a scenario YAML file safely (no code execution); problems raise ScenarioError."""
+    shown = display_path(path)
+    if not path.is_file():
+        raise ScenarioError([Problem(shown, "", "scenario file not found (expected a YAML file)")])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError([Problem(shown, where, f"not valid YAML: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(shown, "", f"not valid YAML: {exc}")]) from None
+    if not isinstance(raw, dict):
+        raise ScenarioError([Problem(shown, "", "expected a mapping of sections (meta, planning_areas, ...)")])
+    return raw
+
+
+def load_scenario(
+    path: str | Path, scenario: str | None = None, sets: list[tuple[str, Any]] | tuple = ()
+) -> Scenario:
+    """Load and validate a scenario file, its overrides and its tables.
+
+    Parameters
+    ----------
+    path : the scenario YAML file
+    scenario : a named scenario, a named override, or a comma-separated list of overrides
+    sets : ``(dotted.key, value)`` pairs applied last (as ``--set`` on the command line)
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found: YAML and schema problems, missing or misplaced files,
+        missing or mistyped columns, and consistency problems.
+    """
+    path = Path(path).resolve()
+    shown = display_path(path)
+    raw = read_yaml(path)
+    names, problems = scenario_overrides(raw, scenario, shown)
+    tree, applied, more = apply_overrides(raw, names, list(sets), shown)
+    problems += more
+    config: ScenarioFile | None = None
+    try:
+        config = ScenarioFile.model_validate(tree)
+    except ValidationError as exc:
+        problems += schema_problems(exc, shown)
+    refs = config.referenced_files() if config else _raw_refs(tree)
+    root = path.parent / (config.meta.data_root if config else _raw_root(tree))
+    problems += check_referenced_files(refs, path.parent, root, shown)
+    tables: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    for name, key in TABLE_KEYS.items():
+        files[name] = refs.get(key, f"<{key}>")
+        target = (path.parent / refs[key]).resolve() if key in refs else None
+        if target is None or not target.is_file() or not _inside(target, root):
+            continue
+        files[name] = display_path(target)
+        try:
+            text = read_csv_text(target)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            problems.append(Problem(files[name], "", f"not a readable CSV table: {exc}"))
+            continue
+        tables[name], cell_problems = typed_table(text, SPECS[name], files[name])
+        problems += cell_problems
+    problems += run_checks(CheckInput(config, tables, files, shown))
+    if problems or config is None:
+        raise ScenarioError(problems)
+    return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied))
+
+
+def _inside(target: Path, root: Path) -> bool:
+    root = root.resolve()
+    return target == root or root in target.parents
+
+
+def _raw_refs(tree: dict[str, Any]) -> dict[str, str]:
+    """Best-effort file references from a scenario that failed schema validation."""
+    refs = {}
+    for key in list(TABLE_KEYS.values()) + ["planning_areas.geometry", "planning_areas.boundary"]:
+        section, _, leaf = key.partition(".")
+        value = (tree.get(section) or {}).get(leaf) if isinstance(tree.get(section), dict) else None
+        if isinstance(value, str):
+            refs[key] = value
+    return refs
+
+
+def _raw_root(tree: dict[str, Any]) -> str:
+    meta = tree.get("meta")
+    root = meta.get("data_root") if isinstance(meta, dict) else None
+    return root if isinstance(root, str) else "."
+
+
+def schema_problems(exc: ValidationError, file: str) -> list[Problem]:
+    """Turn pydantic's errors into problems naming the key and what was expected."""
+    problems = []
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"]]
+        where = ".".join(loc)
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+            message = f"unknown key {loc[-1]!r}{hint}"
+        elif kind == "missing":
+            message = "required key is missing"
+        else:
+            value = error.get("input")
+            shown_value = f" (got {value!r})" if not isinstance(value, (dict, list)) else ""
+            message = f"{error['msg']}{shown_value}"
+        problems.append(Problem(file, where, message))
+    return problems
+
+
+def _allowed_keys(loc: list[str]) -> list[str]:
+    """Field names allowed at a location of the scenario schema (dict keys and list items skipped)."""
+    annotation: Any = ScenarioFile
+    for part in loc:
+        if _is_optional(annotation):
+            annotation = _model_of(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            info = annotation.model_fields.get(part)
+            if info is None:
+                return []
+            annotation = info.annotation
+        else:  # a dict key or a list item: step into the value type
+            annotation = _model_of(annotation)
+    model = _model_of(annotation)
+    return list(model.model_fields) if model is not None else []
+
+
+def _is_optional(annotation: Any) -> bool:
+    args = getattr(annotation, "__args__", ())
+    return type(None) in args
+
+
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside an annotation like ``dict[str, X]``, ``tuple[X, ...]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

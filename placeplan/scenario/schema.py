@@ -1,0 +1,257 @@
+"""The scenario file's schema: frozen pydantic models, unknown keys forbidden.
+
+Each field's docstring is its documentation (units in brackets); the scenario
+reference in ``docs/scenario-reference.md`` is generated from these models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from placeplan.scenario.columns import PROVISIONS
+
+
+class Model(BaseModel):
+    """Base for every scenario model: frozen, strict about unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Meta(Model):
+    """Who the scenario is for and how to run it."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    """Short identifier (lower case, digits, `_` or `-`); reports go to `reports/<name>/`."""
+    title: str
+    """Title shown on reports."""
+    la_code: str = Field(pattern=r"^\d{3}$")
+    """DfE local authority number [3 digits], e.g. `884`."""
+    la_gss_code: str | None = None
+    """ONS code of the authority, e.g. `E06000019`."""
+    la_name: str
+    """Name of the local authority."""
+    base_year: int = Field(ge=2000, le=2100)
+    """Last academic year with observed pupil numbers [academic year: the year its September falls in]."""
+    horizon_years: int = Field(default=10, ge=1, le=15)
+    """How many academic years after the base year to project [years]."""
+    seed: int = Field(default=0, ge=0)
+    """Random seed: same seed, same numbers."""
+    draws: int = Field(default=1000, ge=1, le=100_000)
+    """Default number of Monte Carlo draws [draws]."""
+    programme_date: dt.date
+    """Date the capital programme's status describes [date]."""
+    data_root: str = "."
+    """Folder, relative to the scenario file, that every referenced file must lie within."""
+
+
+class PlanningAreasSection(Model):
+    """Planning areas and their polygons."""
+
+    table: str
+    """CSV of planning areas (see the `planning_areas` table)."""
+    geometry: str | None = None
+    """GeoJSON or GeoPackage of planning-area polygons with a `planning_area` property."""
+    boundary: str | None = None
+    """GeoJSON or GeoPackage of the authority's outline (for maps)."""
+
+
+class SchoolsSection(Model):
+    """Schools, their capacity and single-school rolls."""
+
+    table: str
+    """CSV of schools (see the `schools` table)."""
+    capacity: str
+    """CSV of places per school and provision (see the `capacity` table)."""
+    nor: str | None = None
+    """CSV of whole-school rolls from census snapshots (see the `school_nor` table)."""
+
+
+class PupilsSection(Model):
+    """Pupil history."""
+
+    table: str
+    """CSV of pupils on roll by planning area, NCY and academic year (see the `pupils` table)."""
+
+
+class BirthsSection(Model):
+    """Births, actual and projected."""
+
+    table: str
+    """CSV of births by birth cohort (see the `births` table)."""
+    shares: str | None = None
+    """CSV of planning-area shares of LA births (see `birth_shares`); needed when births are by LA."""
+
+
+class HousingSection(Model):
+    """New housing and the pupils it yields."""
+
+    table: str
+    """CSV of completions by planning area and year (see the `housing` table)."""
+    yields: str
+    """CSV of pupil yields per dwelling (see the `pupil_yields` table)."""
+    delivery_factor: float = Field(default=1.0, ge=0, le=3)
+    """Share of the planned trajectory expected to be built [fraction; 1 = as planned]."""
+
+
+class Stage(Model):
+    """One delivery stage of a capital project; durations in months."""
+
+    name: str
+    """Stage name, e.g. feasibility, design, planning, procurement, construction, handover."""
+    min_months: float = Field(ge=0)
+    """Shortest plausible duration [months]."""
+    mode_months: float = Field(ge=0)
+    """Most likely duration [months]."""
+    max_months: float = Field(ge=0)
+    """Longest plausible duration [months]."""
+    distribution: Literal["triangular", "pert"] = "triangular"
+    """Shape of the duration distribution."""
+    done: bool = False
+    """True when the stage is already complete at the programme date."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Stage:
+        if not self.min_months <= self.mode_months <= self.max_months:
+            raise ValueError(
+                f"expected min_months <= mode_months <= max_months, got "
+                f"{self.min_months} / {self.mode_months} / {self.max_months}"
+            )
+        return self
+
+
+class PlaceChange(Model):
+    """Places a project adds (or removes) at its school."""
+
+    provision: Literal[PROVISIONS]  # type: ignore[valid-type]
+    """Which places change."""
+    net_capacity_change: int
+    """Change in net capacity [places]; negative removes places."""
+    pan_before: int | None = Field(default=None, ge=0)
+    """Published admission number before the project [pupils per year group]."""
+    pan_after: int | None = Field(default=None, ge=0)
+    """Published admission number after the project [pupils per year group]."""
+    phasing: Literal["all_at_once", "by_year_group"] = "all_at_once"
+    """all_at_once: every year group gains at opening; by_year_group: the entry year first, then one more each year."""
+    temporary: bool = False
+    """True for temporary places (bulge class, mobile classroom)."""
+
+
+class Cost(Model):
+    """Capital cost of a project [GBP]."""
+
+    estimate_gbp: float = Field(ge=0)
+    """Central estimate [GBP]."""
+    low_gbp: float | None = Field(default=None, ge=0)
+    """Low estimate [GBP]."""
+    high_gbp: float | None = Field(default=None, ge=0)
+    """High estimate [GBP]."""
+    price_year: int = Field(ge=2000, le=2100)
+    """Year whose prices the figures are in [calendar year]."""
+
+
+class CapitalProject(Model):
+    """A capital project: a rebuild, expansion, new school, resourced provision or stop-gap."""
+
+    name: str
+    """Name shown in reports."""
+    school_id: str | None = None
+    """School the places belong to (blank for a new school not yet in the schools table)."""
+    planning_area: str | None = None
+    """Planning area of a new school (when school_id is blank)."""
+    kind: Literal["rebuild", "expansion", "new_school", "resourced_provision", "temporary", "bulge"]
+    """What the project does."""
+    status: Literal["complete", "committed", "proposed", "withdrawn"]
+    """complete: open; committed: funded and approved; proposed: an option; withdrawn: no longer going ahead."""
+    places: tuple[PlaceChange, ...] = ()
+    """Places added or removed."""
+    start: dt.date
+    """Earliest date the first unfinished stage can start [date]."""
+    planned_opening: dt.date
+    """Opening date in the council's plan [date]."""
+    opening_month: int = Field(default=9, ge=1, le=12)
+    """Month in which new places can open after handover [1-12; 9 = September]."""
+    stages: tuple[Stage, ...] = ()
+    """Delivery stages in order."""
+    cost: Cost | None = None
+    """Capital cost."""
+    funding_source: str | None = None
+    """e.g. basic_need, high_needs_capital, council_borrowing, dfe_free_schools."""
+    depends_on: tuple[str, ...] = ()
+    """Projects that must finish before this one starts (their keys)."""
+    evidence: dict[str, Literal["found", "inferred", "assumed"]] = {}
+    """For each figure (e.g. places, cost, planned_opening): found in a source, inferred, or assumed."""
+    sources: tuple[str, ...] = ()
+    """Where the facts come from (references or URLs)."""
+    notes: str | None = None
+    """Anything an officer should know."""
+
+
+class Policy(Model):
+    """Planning policy choices."""
+
+    operating_margin: float = Field(default=0.02, ge=0, le=0.25)
+    """Spare places kept on purpose [fraction of capacity]; 0 reproduces DfE's place-planning tables."""
+    ratio_window: int = Field(default=3, ge=1, le=10)
+    """Years of history each projection ratio is averaged over [years]."""
+    ratio_method: Literal["mean", "weighted_mean", "exp_smoothing"] = "mean"
+    """How ratios are averaged over the window."""
+    ratio_weights: tuple[float, ...] | None = None
+    """Weights for weighted_mean, most recent year first (e.g. 3, 2, 1)."""
+    smoothing_alpha: float = Field(default=0.5, gt=0, le=1)
+    """Smoothing constant for exp_smoothing [fraction]."""
+    quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)
+    """Quantiles reported for uncertain results [fractions]."""
+
+    @model_validator(mode="after")
+    def _weights(self) -> Policy:
+        if self.ratio_method == "weighted_mean":
+            if self.ratio_weights is None or len(self.ratio_weights) != self.ratio_window:
+                raise ValueError("weighted_mean needs ratio_weights with one weight per year of ratio_window")
+        if any(not 0 < q < 1 for q in self.quantiles):
+            raise ValueError("quantiles must lie strictly between 0 and 1")
+        return self
+
+
+class ScenarioFile(Model):
+    """A whole scenario file."""
+
+    meta: Meta
+    """Who the scenario is for and how to run it."""
+    planning_areas: PlanningAreasSection
+    """Planning areas and their polygons."""
+    schools: SchoolsSection
+    """Schools, capacity and rolls."""
+    pupils: PupilsSection
+    """Pupil history."""
+    births: BirthsSection
+    """Births."""
+    housing: HousingSection
+    """Housing and pupil yields."""
+    capital_projects: dict[str, CapitalProject] = {}
+    """Capital projects, by key (lower case, `_`)."""
+    policy: Policy = Policy()
+    """Planning policy choices."""
+    overrides: dict[str, dict[str, Any]] = {}
+    """Named partial changes: `{name: {dotted.key: value}}`."""
+    scenarios: dict[str, tuple[str, ...]] = {}
+    """Named lists of overrides, applied in order."""
+
+    def referenced_files(self) -> dict[str, str]:
+        """Every file the scenario points at, by the dotted key that names it."""
+        refs = {
+            "planning_areas.table": self.planning_areas.table,
+            "planning_areas.geometry": self.planning_areas.geometry,
+            "planning_areas.boundary": self.planning_areas.boundary,
+            "schools.table": self.schools.table,
+            "schools.capacity": self.schools.capacity,
+            "schools.nor": self.schools.nor,
+            "pupils.table": self.pupils.table,
+            "births.table": self.births.table,
+            "births.shares": self.births.shares,
+            "housing.table": self.housing.table,
+            "housing.yields": self.housing.yields,
+        }
+        return {k: v for k, v in refs.items() if v is not None}

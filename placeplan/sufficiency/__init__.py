@@ -1,0 +1,1 @@
+"""Sufficiency: places needed and spare places, DfE-style (no offsetting between areas)."""
