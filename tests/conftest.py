@@ -1,0 +1,36 @@
+"""Shared fixtures: the toy council (a tiny example scenario) and editable copies of it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SCENARIOS = PROJECT / "scenarios"
+TOY = SCENARIOS / "toy_council.yaml"
+HEREFORDSHIRE = SCENARIOS / "herefordshire.yaml"
+
+
+@pytest.fixture(scope="session")
+def toy():
+    """The toy council, loaded once."""
+    from placeplan import load_scenario
+
+    return load_scenario(TOY)
+
+
+@pytest.fixture
+def toy_copy(tmp_path: Path) -> Path:
+    """A writable copy of the toy council scenario; returns the YAML path."""
+    shutil.copytree(SCENARIOS / "toy_council", tmp_path / "toy_council")
+    shutil.copy(TOY, tmp_path / "toy_council.yaml")
+    return tmp_path / "toy_council.yaml"
+
+
+def edit_csv(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace text in a CSV file (the test's way of breaking a table)."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count))

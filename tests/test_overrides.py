@@ -1,0 +1,77 @@
+"""Named overrides, scenarios combining them, and --set."""
+
+import datetime as dt
+
+import pytest
+
+from placeplan import ScenarioError, load_scenario
+from placeplan.scenario.overrides import apply_overrides, flatten, parse_set, set_key
+
+from conftest import TOY
+
+
+def test_flatten_nested_and_dotted_keys_alike():
+    assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e.f": 3}) == {"a.b": 1, "a.c.d": [1, 2], "e.f": 3}
+
+
+def test_set_key_creates_sections_and_indexes_lists():
+    tree = {"a": {"stages": [{"n": 1}, {"n": 2}]}}
+    set_key(tree, "a.stages.1.n", 5)
+    set_key(tree, "x.y", True)
+    assert tree == {"a": {"stages": [{"n": 1}, {"n": 5}]}, "x": {"y": True}}
+    with pytest.raises(KeyError, match="not an item number"):
+        set_key(tree, "a.stages.7.n", 1)
+
+
+def test_parse_set_reads_yaml_scalars_safely():
+    assert parse_set("policy.operating_margin=0.05") == ("policy.operating_margin", 0.05)
+    assert parse_set("a.b=2027-09-01") == ("a.b", dt.date(2027, 9, 1))
+    with pytest.raises(ValueError, match="key.path=value"):
+        parse_set("no-equals-sign")
+
+
+def test_python_tags_are_refused():
+    import yaml
+
+    with pytest.raises(yaml.YAMLError):
+        parse_set("a=!!python/object/apply:os.system ['echo hacked']")
+
+
+def test_scenario_applies_overrides_in_order():
+    scenario = load_scenario(TOY, "stretched")
+    assert scenario.config.housing.delivery_factor == 1.5
+    assert scenario.config.capital_projects["south_primary_expansion"].planned_opening == dt.date(2028, 9, 1)
+    assert scenario.applied == ("override:high_housing", "override:late_south")
+    assert scenario.name == "toy_council-stretched"
+
+
+def test_set_wins_over_scenario():
+    scenario = load_scenario(TOY, "stretched", [("housing.delivery_factor", 0.5)])
+    assert scenario.config.housing.delivery_factor == 0.5
+
+
+def test_two_overrides_setting_one_key_is_an_error():
+    raw = {"overrides": {"a": {"policy.operating_margin": 0.05}, "b": {"policy": {"operating_margin": 0.0}}}}
+    _, _, problems = apply_overrides(raw, ["a", "b"], [], "s.yaml")
+    assert len(problems) == 1
+    assert "policy.operating_margin" in problems[0].message and "'a'" in problems[0].message
+
+
+def test_overlapping_keys_conflict_too():
+    raw = {"overrides": {"a": {"policy": {"operating_margin": 0.05}}, "b": {"policy": 1}}}
+    _, _, problems = apply_overrides(raw, ["a", "b"], [], "s.yaml")
+    assert len(problems) == 1
+
+
+def test_unknown_scenario_is_named():
+    with pytest.raises(ScenarioError, match="unknown scenario or override 'nope'.*stretched"):
+        load_scenario(TOY, "nope")
+
+
+def test_a_single_override_can_be_used_as_scenario():
+    assert load_scenario(TOY, "margin_5pc").config.policy.operating_margin == 0.05
+
+
+def test_override_value_is_validated():
+    with pytest.raises(ScenarioError, match="policy.operating_margin"):
+        load_scenario(TOY, sets=[("policy.operating_margin", 0.9)])
