@@ -51,5 +51,15 @@ def test_many_bad_rows_are_summarised():
 
 def test_read_csv_keeps_codes_as_text(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("planning_area,nor\n0884001,5\n")
-    assert read_csv_text(path).loc[0, "planning_area"] == "0884001"
+    path.write_text("planning_area,nor\n0884001,5\n,,\n\n")
+    df, problems = read_csv_text(path, "t.csv")
+    assert df.loc[0, "planning_area"] == "0884001" and len(df) == 1
+    assert [str(p) for p in problems] == []
+
+
+def test_rows_of_the_wrong_length_are_named(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("planning_area,nor\n1,5\n2,6,7\n")
+    df, problems = read_csv_text(path, "t.csv")
+    assert [str(p) for p in problems] == [
+        "t.csv, row 3: 3 cells but the header has 2 columns (expected one cell per column)"]

@@ -107,8 +107,8 @@ def check_unknown_planning_areas(inp: CheckInput) -> list[Problem]:
         ("pupils", "planning_area", by_phase["primary"] | by_phase["secondary"], "an official planning area"),
         ("birth_shares", "planning_area", by_phase["primary"], "a primary planning area"),
         ("housing", "planning_area", by_phase["primary"], "a primary planning area"),
-        ("births", "area", by_phase["primary"] | ({la_code} if la_code else set()),
-         "the LA code or a primary planning area"),
+        *([("births", "area", by_phase["primary"] | {la_code}, "the LA code or a primary planning area")]
+          if la_code else []),
         ("planning_areas", "parent", set(official["planning_area"]), "an official planning area"),
     ]
     problems = []
@@ -178,7 +178,8 @@ def check_pupils_without_capacity(inp: CheckInput) -> list[Problem]:
     problems = []
     capacity, nor = inp.tables.get("capacity"), inp.tables.get("school_nor")
     if capacity is not None and nor is not None:
-        with_places = set(capacity.loc[capacity["net_capacity"] > 0, "school_id"])
+        # A negative figure is reported by check_negative_counts; here any non-zero row counts.
+        with_places = set(capacity.loc[capacity["net_capacity"].fillna(0) != 0, "school_id"])
         lacking = nor[(nor["nor"] > 0) & ~nor["school_id"].isin(with_places)]
         for school, group in lacking.groupby("school_id", sort=True):
             problems.append(Problem(inp.files["school_nor"], f"{_rows(group.index)}, column school_id",
@@ -191,8 +192,8 @@ def check_pupils_without_capacity(inp: CheckInput) -> list[Problem]:
         for area, group in latest.groupby("planning_area", sort=True):
             column = "primary_planning_area" if group["ncy"].min() in PRIMARY_NCY else "secondary_planning_area"
             provision = "primary" if column.startswith("primary") else "secondary"
-            places = merged.loc[(merged[column] == area) & (merged["provision"] == provision), "net_capacity"].sum()
-            if places <= 0:
+            places = merged.loc[(merged[column] == area) & (merged["provision"] == provision), "net_capacity"]
+            if not (places.fillna(0) != 0).any():
                 problems.append(Problem(inp.files["pupils"], f"planning_area {area}",
                                         f"pupils on roll but no {provision} capacity at any school in this area "
                                         f"(expected schools with {column} = {area} and {provision} places)"))

@@ -115,13 +115,13 @@ def load_scenario(
     shown = display_path(path)
     raw = read_yaml(path)
     names, problems = scenario_overrides(raw, scenario, shown)
-    tree, applied, more = apply_overrides(raw, names, list(sets), shown)
+    tree, applied, more, origins = apply_overrides(raw, names, list(sets), shown)
     problems += more
     config: ScenarioFile | None = None
     try:
         config = ScenarioFile.model_validate(tree)
     except ValidationError as exc:
-        problems += schema_problems(exc, shown)
+        problems += schema_problems(exc, shown, origins)
     refs = config.referenced_files() if config else _raw_refs(tree)
     root = path.parent / (config.meta.data_root if config else _raw_root(tree))
     problems += check_referenced_files(refs, path.parent, root, shown)
@@ -133,10 +133,9 @@ def load_scenario(
         if target is None or not target.is_file() or not _inside(target, root):
             continue
         files[name] = display_path(target)
-        try:
-            text = read_csv_text(target)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            problems.append(Problem(files[name], "", f"not a readable CSV table: {exc}"))
+        text, read_problems = read_csv_text(target, files[name])
+        problems += read_problems
+        if text is None:
             continue
         tables[name], cell_problems = typed_table(text, SPECS[name], files[name])
         problems += cell_problems
@@ -168,12 +167,17 @@ def _raw_root(tree: dict[str, Any]) -> str:
     return root if isinstance(root, str) else "."
 
 
-def schema_problems(exc: ValidationError, file: str) -> list[Problem]:
-    """Turn pydantic's errors into problems naming the key and what was expected."""
+def schema_problems(exc: ValidationError, file: str, origins: dict[str, str] | None = None) -> list[Problem]:
+    """Turn pydantic's errors into problems naming the key and what was expected.
+
+    ``origins`` maps keys changed by overrides or ``--set`` to where the change came from, so
+    that a bad value is reported against the override that set it.
+    """
     problems = []
     for error in exc.errors():
         loc = [str(p) for p in error["loc"]]
         where = ".".join(loc)
+        source = next((o for k, o in (origins or {}).items() if where == k or where.startswith(k + ".")), file)
         kind = error["type"]
         if kind == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
@@ -185,7 +189,7 @@ def schema_problems(exc: ValidationError, file: str) -> list[Problem]:
             value = error.get("input")
             shown_value = f" (got {value!r})" if not isinstance(value, (dict, list)) else ""
             message = f"{error['msg']}{shown_value}"
-        problems.append(Problem(file, where, message))
+        problems.append(Problem(source, where, message))
     return problems
 
 

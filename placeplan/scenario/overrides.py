@@ -106,11 +106,12 @@ def scenario_overrides(raw: dict[str, Any], scenario: str | None, file: str) -> 
 
 def apply_overrides(
     raw: dict[str, Any], names: list[str], sets: list[tuple[str, Any]], file: str
-) -> tuple[dict[str, Any], list[str], list[Problem]]:
+) -> tuple[dict[str, Any], list[str], list[Problem], dict[str, str]]:
     """Apply named overrides then ``--set`` pairs to a copy of the raw scenario dictionary.
 
     Returns the new dictionary, a log of what was applied (``override:name`` / ``set:key``),
-    and the problems found (conflicting keys, paths that cannot be set).
+    the problems found (conflicting keys, paths that cannot be set), and the origin of each
+    key changed (``overrides.<name>`` or ``--set``) so that a bad value is blamed on it.
     """
     tree = copy.deepcopy(raw)
     overrides = raw.get("overrides") or {}
@@ -131,10 +132,12 @@ def apply_overrides(
             owner[key] = name
             problems += _try_set(tree, key, value, file, f"overrides.{name}")
         applied.append(f"override:{name}")
+    origins = {key: f"{file} (set by overrides.{name})" for key, name in owner.items()}
     for key, value in sets:
         problems += _try_set(tree, key, value, "--set", key)
         applied.append(f"set:{key}={value!r}")
-    return tree, applied, problems
+        origins[key] = "--set"
+    return tree, applied, problems, origins
 
 
 def _try_set(tree: dict[str, Any], key: str, value: Any, file: str, where: str) -> list[Problem]:

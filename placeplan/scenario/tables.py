@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,37 @@ MAX_CELL_PROBLEMS_PER_COLUMN = 20
 FIRST_DATA_ROW = 2  # spreadsheet row number of the first data row (row 1 is the header)
 
 
-def read_csv_text(path: Path) -> pd.DataFrame:
-    """Read a CSV file as text cells, blanks as empty strings (no type guessing)."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+def read_csv_text(path: Path, file: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read a CSV file as text cells (no type guessing), reporting rows of the wrong length.
+
+    Returns the table (None when the file cannot be read as CSV at all) and the problems.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        return None, [Problem(file, "", f"not a readable CSV table: {exc}")]
+    if not rows:
+        return None, [Problem(file, "", "empty file (expected a header row and data rows)")]
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    while body and not any(cell.strip() for cell in body[-1]):
+        body.pop()  # trailing blank rows, as spreadsheets export them
+    problems = []
+    data = []
+    ragged = 0
+    for number, row in enumerate(body, start=FIRST_DATA_ROW):
+        if len(row) != len(header):
+            ragged += 1
+            if ragged <= MAX_CELL_PROBLEMS_PER_COLUMN:
+                problems.append(Problem(file, f"row {number}", f"{len(row)} cells but the header has "
+                                        f"{len(header)} columns (expected one cell per column)"))
+            row = (row + [""] * len(header))[: len(header)]
+        data.append(row)
+    if ragged > MAX_CELL_PROBLEMS_PER_COLUMN:
+        problems.append(Problem(file, "rows", f"{ragged - MAX_CELL_PROBLEMS_PER_COLUMN} more rows with a different "
+                                "number of cells from the header"))
+    return pd.DataFrame(data, columns=header, dtype=str), problems
 
 
 def typed_table(raw: pd.DataFrame, spec: TableSpec, file: str) -> tuple[pd.DataFrame, list[Problem]]:

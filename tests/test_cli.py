@@ -1,0 +1,99 @@
+"""The command line end to end: validate and run, exit codes, messages, nothing half-written."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from placeplan.cli import main
+
+from conftest import PROJECT, TOY, edit_csv
+
+
+def test_validate_clean_toy(capsys):
+    assert main(["validate", str(TOY)]) == 0
+    assert "is valid" in capsys.readouterr().out
+
+
+def test_validate_reports_every_problem_at_once(toy_copy: Path, capsys):
+    """A misspelt key, a missing column, an unknown planning area and a negative capacity."""
+    yaml_text = toy_copy.read_text().replace("horizon_years: 8", "horizn_years: 8")
+    toy_copy.write_text(yaml_text)
+    folder = toy_copy.parent / "toy_council"
+    pupils = pd.read_csv(folder / "pupils.csv", dtype=str)
+    pupils.drop(columns="nor").to_csv(folder / "pupils.csv", index=False)
+    edit_csv(folder / "schools.csv", "North Primary,primary,mainstream,8881001", "North Primary,primary,mainstream,8887777")
+    edit_csv(folder / "capacity.csv", "100003,primary,420", "100003,primary,-420")
+    assert main(["validate", str(toy_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "meta.horizn_years: unknown key 'horizn_years' (expected one of: name, title" in err
+    assert "pupils.csv, header: missing column nor" in err
+    assert "schools.csv, row 2, column primary_planning_area: unknown planning area '8887777'" in err
+    assert "capacity.csv, row 4, column net_capacity: negative count -420" in err
+    assert err.startswith("4 problems in the scenario:"), err
+
+
+def test_run_writes_nothing_when_the_scenario_is_broken(toy_copy: Path, tmp_path: Path):
+    edit_csv(toy_copy.parent / "toy_council" / "capacity.csv", "100003,primary,420", "100003,primary,-420")
+    out = tmp_path / "out"
+    assert main(["run", str(toy_copy), "--out", str(out)]) == 2
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_missing_scenario_file(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "scenario file not found" in capsys.readouterr().err
+
+
+def test_bad_yaml_names_the_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("meta:\n  name: x\n  title: [unclosed\n")
+    assert main(["validate", str(bad)]) == 2
+    assert "bad.yaml, line " in capsys.readouterr().err
+
+
+def test_yaml_cannot_execute_code(tmp_path, capsys):
+    evil = tmp_path / "evil.yaml"
+    marker = tmp_path / "hacked"
+    evil.write_text(f"meta: !!python/object/apply:os.system ['touch {marker}']\n")
+    assert main(["validate", str(evil)]) == 2
+    assert not marker.exists()
+    assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_bad_set_value(capsys):
+    assert main(["validate", str(TOY), "--set", "policy.operating_margin=lots"]) == 2
+    assert "--set, policy.operating_margin" in capsys.readouterr().err
+
+
+def test_run_writes_outputs_and_run_json(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(TOY), "--scenario", "stretched", "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["base_position.csv", "capital_programme.csv", "run.json", "specialist_capacity.csv"]
+    info = json.loads((out / "run.json").read_text())
+    assert info["applied_overrides"] == ["override:high_housing", "override:late_south"]
+    assert info["seed"] == 1 and info["placeplan_version"]
+    printed = capsys.readouterr().out
+    assert "South Primary expansion" in printed and "Wrote" in printed
+
+
+def test_default_out_dir_is_reports_scenario_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(TOY)]) == 0
+    assert (tmp_path / "reports" / "toy_council" / "base_position.csv").is_file()
+
+
+def test_console_script_runs_as_a_process(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "placeplan.cli", "validate", str(TOY)],
+                          capture_output=True, text=True, cwd=PROJECT)
+    assert done.returncode == 0, done.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(TOY.read_text().replace("toy_council/", str(PROJECT / "scenarios" / "toy_council") + "/"))
+    done = subprocess.run([sys.executable, "-m", "placeplan.cli", "validate", str(broken)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "lies outside the scenario's folder" in done.stderr
