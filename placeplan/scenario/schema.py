@@ -111,6 +111,8 @@ class Stage(Model):
     """Shape of the duration distribution."""
     done: bool = False
     """True when the stage is already complete at the programme date."""
+    spend_share: float = Field(default=0.0, ge=0, le=1)
+    """Share of the project's cost drawn from the capital budget when the stage starts [fraction]."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Stage:
@@ -120,6 +122,55 @@ class Stage(Model):
                 f"{self.min_months} / {self.mode_months} / {self.max_months}"
             )
         return self
+
+
+class DelayRisk(Model):
+    """An event that may happen once to a project and delays it."""
+
+    probability: float = Field(default=0.0, ge=0, le=1)
+    """Chance the event happens [fraction]."""
+    min_months: float = Field(default=0.0, ge=0)
+    """Shortest delay it causes [months]."""
+    mode_months: float = Field(default=0.0, ge=0)
+    """Most likely delay [months]."""
+    max_months: float = Field(default=0.0, ge=0)
+    """Longest delay [months]."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DelayRisk:
+        if not self.min_months <= self.mode_months <= self.max_months:
+            raise ValueError("expected min_months <= mode_months <= max_months")
+        return self
+
+
+class CostRisk(Model):
+    """A cost overrun that may happen to a project."""
+
+    probability: float = Field(default=0.0, ge=0, le=1)
+    """Chance of an overrun [fraction]."""
+    min_share: float = Field(default=0.0, ge=0)
+    """Smallest overrun [fraction of cost]."""
+    mode_share: float = Field(default=0.0, ge=0)
+    """Most likely overrun [fraction of cost]."""
+    max_share: float = Field(default=0.0, ge=0)
+    """Largest overrun [fraction of cost]."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CostRisk:
+        if not self.min_share <= self.mode_share <= self.max_share:
+            raise ValueError("expected min_share <= mode_share <= max_share")
+        return self
+
+
+class Risks(Model):
+    """Risk events for a project's delivery."""
+
+    planning_refusal: DelayRisk = DelayRisk()
+    """Planning permission refused: the resubmission time is added to the planning stage, then the next committee."""
+    contractor_failure: DelayRisk = DelayRisk()
+    """Contractor fails during construction: the re-procurement time is added."""
+    cost_overrun: CostRisk = CostRisk()
+    """Final cost exceeds the estimate."""
 
 
 class PlaceChange(Model):
@@ -168,11 +219,11 @@ class CapitalProject(Model):
     places: tuple[PlaceChange, ...] = ()
     """Places added or removed."""
     start: dt.date
-    """Earliest date the first unfinished stage can start [date]."""
+    """When the first unfinished stage started or can start [date]; a date before the programme date means it is under way."""
     planned_opening: dt.date
     """Opening date in the council's plan [date]."""
-    opening_month: int = Field(default=9, ge=1, le=12)
-    """Month in which new places can open after handover [1-12; 9 = September]."""
+    opening_months: tuple[int, ...] = Field(default=(9,), min_length=1)
+    """Months in which new places can open: the first of them after handover [1-12; 9 = September; e.g. 9, 1, 4 for any term]."""
     stages: tuple[Stage, ...] = ()
     """Delivery stages in order."""
     cost: Cost | None = None
@@ -181,12 +232,48 @@ class CapitalProject(Model):
     """e.g. basic_need, high_needs_capital, council_borrowing, dfe_free_schools."""
     depends_on: tuple[str, ...] = ()
     """Projects that must finish before this one starts (their keys)."""
+    risks: Risks | None = None
+    """Risk events; blank uses programme.default_risks."""
     evidence: dict[str, Literal["found", "inferred", "assumed"]] = {}
     """For each figure (e.g. places, cost, planned_opening): found in a source, inferred, or assumed."""
     sources: tuple[str, ...] = ()
     """Where the facts come from (references or URLs)."""
     notes: str | None = None
     """Anything an officer should know."""
+
+
+class FundingLine(Model):
+    """Capital budget made available at the start of a financial year (April)."""
+
+    financial_year: int = Field(ge=2000, le=2100)
+    """Financial year starting in April of this year [year]."""
+    amount_gbp: float = Field(ge=0)
+    """Money added to the programme's capital budget [GBP]."""
+    source: str | None = None
+    """e.g. basic_need, high_needs_capital, council_borrowing."""
+
+
+class Programme(Model):
+    """How the capital programme is delivered: shared team, money, committees, risks."""
+
+    team_size: int = Field(default=2, ge=1, le=50)
+    """Projects the council's delivery team can carry at once in team stages [projects]."""
+    team_stages: tuple[str, ...] = ("feasibility", "design", "site_and_design", "procurement")
+    """Stage names that need the delivery team."""
+    funding: tuple[FundingLine, ...] = ()
+    """Capital budget lines by financial year; empty means money never delays a stage."""
+    opening_balance_gbp: float = Field(default=0.0, ge=0)
+    """Capital budget available at the programme date [GBP]."""
+    planning_committee_months: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+    """Months in which the planning committee meets; a planning stage ends at the next meeting [1-12]."""
+    planning_stages: tuple[str, ...] = ("planning",)
+    """Stage names decided by the planning committee."""
+    construction_stages: tuple[str, ...] = ("construction",)
+    """Stage names in which a contractor can fail."""
+    construction_inflation: float = Field(default=0.04, ge=-0.1, le=0.3)
+    """Annual growth of construction prices applied from each project's price year [fraction per year]."""
+    default_risks: Risks = Risks()
+    """Risks for projects that do not give their own."""
 
 
 class Policy(Model):
@@ -234,6 +321,8 @@ class ScenarioFile(Model):
     """Capital projects, by key (lower case, `_`)."""
     policy: Policy = Policy()
     """Planning policy choices."""
+    programme: Programme = Programme()
+    """How the capital programme is delivered."""
     overrides: dict[str, dict[str, Any]] = {}
     """Named partial changes: `{name: {dotted.key: value}}`."""
     scenarios: dict[str, tuple[str, ...]] = {}
