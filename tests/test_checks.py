@@ -153,3 +153,44 @@ def test_files_outside_the_scenario_folder(tmp_path: Path):
     assert set(messages) == {"b.table", "c.table"}
     assert "lies outside the scenario's folder" in messages["b.table"]
     assert "does not exist" in messages["c.table"]
+
+
+def school_level_copy(toy_copy):
+    """Rewrite the toy's pupils as school rolls that sum to the same planning-area figures."""
+    folder = toy_copy.parent / "toy_council"
+    rows = ["academic_year,school_id,ncy,nor,source"]
+    for year in range(2018, 2023):
+        for ncy in range(7):
+            rows += [f"{year},100001,{ncy},27,", f"{year},100002,{ncy},13,", f"{year},100003,{ncy},62,"]
+        for ncy in range(7, 12):
+            rows += [f"{year},200001,{ncy},140,", f"{year},200002,{ncy},90,"]
+        for ncy in (12, 13):
+            rows += [f"{year},200001,{ncy},80,"]
+    (folder / "pupils_by_school.csv").write_text("\n".join(rows) + "\n")
+    text = toy_copy.read_text().replace("  table: toy_council/pupils.csv",
+                                        "  table: toy_council/pupils_by_school.csv\n  level: school")
+    toy_copy.write_text(text)
+    return folder
+
+
+def test_school_level_pupils_sum_to_planning_areas(toy, toy_copy):
+    from placeplan import load_scenario
+
+    school_level_copy(toy_copy)
+    scenario = load_scenario(toy_copy)
+    ours = scenario.tables["pupils"].set_index(["academic_year", "planning_area", "ncy"])["nor"].sort_index()
+    theirs = toy.tables["pupils"].set_index(["academic_year", "planning_area", "ncy"])["nor"].sort_index()
+    assert ours.equals(theirs)
+
+
+def test_school_level_pupils_at_a_school_without_places(toy_copy):
+    from placeplan import ScenarioError, load_scenario
+
+    folder = school_level_copy(toy_copy)
+    with open(folder / "pupils_by_school.csv", "a") as f:
+        f.write("2022,100001,9,5,\n2022,999999,0,5,\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(toy_copy)
+    messages = [str(p) for p in caught.value.problems]
+    assert any("unknown school '999999'" in m for m in messages)
+    assert any("year groups for which school '100001' has no planning area" in m for m in messages)

@@ -200,6 +200,39 @@ def check_pupils_without_capacity(inp: CheckInput) -> list[Problem]:
     return problems
 
 
+def check_school_pupils(inp: CheckInput) -> list[Problem]:
+    """School-level pupils: the school exists, has a planning area for the year group, and has places."""
+    by_school, schools, capacity = (inp.tables.get(n) for n in ("pupils_by_school", "schools", "capacity"))
+    if by_school is None or schools is None:
+        return []
+    file = inp.files["pupils_by_school"]
+    known = schools.set_index("school_id")
+    problems = []
+    unknown = by_school[~by_school["school_id"].isin(known.index)]
+    for school, group in unknown.groupby("school_id", sort=True):
+        problems.append(Problem(file, f"{_rows(group.index)}, column school_id",
+                                f"unknown school {school!r} (expected a school_id from {inp.files['schools']})"))
+    rows = by_school[by_school["school_id"].isin(known.index)]
+    provision = rows["ncy"].map(lambda n: "primary" if n in PRIMARY_NCY else "secondary")
+    area_column = provision.map({"primary": "primary_planning_area", "secondary": "secondary_planning_area"})
+    area = [known.at[s, c] for s, c in zip(rows["school_id"], area_column)]
+    no_area = rows[pd.Series(area, index=rows.index, dtype="object").isna().to_numpy()]
+    for school, group in no_area.groupby("school_id", sort=True):
+        problems.append(Problem(file, f"{_rows(group.index)}, column school_id",
+                                f"pupils recorded in year groups for which school {school!r} has no planning area "
+                                f"(expected the matching planning-area column in {inp.files['schools']})"))
+    if capacity is not None:
+        places = capacity[capacity["net_capacity"].fillna(0) != 0]
+        has = set(zip(places["school_id"], places["provision"]))
+        missing = pd.Series([(s, p) not in has for s, p in zip(rows["school_id"], provision)], index=rows.index)
+        lacking = rows[missing & (rows["nor"] > 0)]
+        for (school, prov), group in lacking.groupby(["school_id", provision[lacking.index]], sort=True):
+            problems.append(Problem(file, f"{_rows(group.index)}, column school_id",
+                                    f"pupils recorded for school {school!r}, which has no {prov} capacity "
+                                    f"(expected a {prov} row with net_capacity > 0 in {inp.files['capacity']})"))
+    return problems
+
+
 def _gaps(years: pd.Series) -> list[int]:
     present = set(int(y) for y in years.dropna())
     return [y for y in range(min(present), max(present) + 1) if y not in present] if present else []
@@ -308,6 +341,7 @@ CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
     check_pupils_phase,
     check_unknown_schools,
     check_pupils_without_capacity,
+    check_school_pupils,
     check_year_series_gaps,
     check_birth_shares,
     check_school_rows,

@@ -131,6 +131,21 @@ PUPILS = TableSpec(
     key=("academic_year", "planning_area", "ncy"),
 )
 
+PUPILS_BY_SCHOOL = TableSpec(
+    "pupils_by_school",
+    "Pupils on roll (January census) by school, national curriculum year and academic year; "
+    "summed into planning areas through the schools table (R-Y6 by primary_planning_area, "
+    "Y7-Y13 by secondary_planning_area).",
+    (
+        _year("academic_year", "Academic year (the year its September falls in)."),
+        Column("school_id", "code", "-", "School, as in the schools table."),
+        Column("ncy", "int", "NCY", "National curriculum year (R = 0 ... 13).", minimum=0, maximum=14),
+        Column("nor", "int", "pupils", "Pupils on roll."),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("academic_year", "school_id", "ncy"),
+)
+
 BIRTHS = TableSpec(
     "births",
     "Live births by birth cohort (children born September birth_year to August birth_year + 1, "
@@ -192,9 +207,10 @@ COUNT_COLUMNS = {
     "capacity": ("net_capacity", "pan"),
     "school_nor": ("nor",),
     "pupils": ("nor",),
+    "pupils_by_school": ("nor",),
     "births": ("births", "births_low", "births_high"),
     "housing": ("dwellings",),
 }
 
-ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, SCHOOL_NOR, PUPILS, BIRTHS, BIRTH_SHARES, HOUSING,
+ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, BIRTHS, BIRTH_SHARES, HOUSING,
               PUPIL_YIELDS)

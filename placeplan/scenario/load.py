@@ -137,12 +137,41 @@ def load_scenario(
         problems += read_problems
         if text is None:
             continue
-        tables[name], cell_problems = typed_table(text, SPECS[name], files[name])
+        spec_name = name
+        if name == "pupils" and _pupils_level(config, tree) == "school":
+            spec_name = "pupils_by_school"
+            files[spec_name] = files[name]
+        tables[spec_name], cell_problems = typed_table(text, SPECS[spec_name], files[name])
         problems += cell_problems
+    if "pupils_by_school" in tables and "schools" in tables:
+        tables["pupils"] = pupils_by_area(tables["pupils_by_school"], tables["schools"])
     problems += run_checks(CheckInput(config, tables, files, shown))
     if problems or config is None:
         raise ScenarioError(problems)
     return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied))
+
+
+def _pupils_level(config: ScenarioFile | None, tree: dict[str, Any]) -> str:
+    if config is not None:
+        return config.pupils.level
+    section = tree.get("pupils")
+    return section.get("level", "planning_area") if isinstance(section, dict) else "planning_area"
+
+
+def pupils_by_area(by_school: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Sum school rolls into planning areas: R-Y6 by primary_planning_area, Y7-Y13 by secondary.
+
+    Rows of schools without the needed planning area (or unknown schools) are left out here;
+    ``check_school_pupils`` reports them.
+    """
+    merged = by_school.merge(schools[["school_id", "primary_planning_area", "secondary_planning_area"]],
+                             on="school_id", how="inner")
+    merged["planning_area"] = merged["primary_planning_area"].where(merged["ncy"] <= 6,
+                                                                    merged["secondary_planning_area"])
+    merged = merged[merged["planning_area"].notna()]
+    summed = merged.groupby(["academic_year", "planning_area", "ncy"], as_index=False)["nor"].sum()
+    summed["source"] = "sum of school rolls"
+    return summed[["academic_year", "planning_area", "ncy", "nor", "source"]]
 
 
 def _inside(target: Path, root: Path) -> bool:

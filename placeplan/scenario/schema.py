@@ -73,7 +73,9 @@ class PupilsSection(Model):
     """Pupil history."""
 
     table: str
-    """CSV of pupils on roll by planning area, NCY and academic year (see the `pupils` table)."""
+    """CSV of pupils on roll by NCY and academic year: by planning area (the `pupils` table) or by school (`pupils_by_school`)."""
+    level: Literal["planning_area", "school"] = "planning_area"
+    """Whether the table gives planning areas or single schools (summed into their planning areas)."""
 
 
 class BirthsSection(Model):
