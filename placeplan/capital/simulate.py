@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,14 +111,23 @@ def _pert(rng: np.random.Generator, lo, mode, hi, size) -> np.ndarray:
     return np.where(width > 0, lo + rng.beta(alpha, beta, size) * safe, lo)
 
 
+def project_rng(seed: int, key: str) -> np.random.Generator:
+    """The random stream of one project: fixed by the seed and the project's key alone.
+
+    Adding, removing or reordering other projects never changes a project's draws, so
+    options compared on the same seed share their random numbers (common random numbers).
+    """
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(1, zlib.crc32(key.encode()))))
+
+
 def sample_programme(projects: dict[str, CapitalProject], programme: Programme, draws: int,
-                     rng: np.random.Generator) -> ProgrammeDraws:
+                     seed: int) -> ProgrammeDraws:
     """Sample stage durations and risk events for every draw, vectorised over draws.
 
     Durations follow each stage's triangular or PERT (min, mode, max) [months]. Each risk
     happens with its probability, independently per draw and project; its delay (or overrun
     share) is triangular. Only stages not yet done are sampled, in the order of
-    ``compile_projects``.
+    ``compile_projects``; each project uses its own stream (``project_rng``).
     """
     todo = [[s for s in p.stages if not s.done] for p in projects.values()]
     n_proj = len(todo)
@@ -126,7 +136,8 @@ def sample_programme(projects: dict[str, CapitalProject], programme: Programme, 
     refusal = np.zeros((draws, n_proj))
     failure = np.zeros((draws, n_proj))
     overrun = np.zeros((draws, n_proj))
-    for j, (project, stages) in enumerate(zip(projects.values(), todo)):
+    for j, ((key, project), stages) in enumerate(zip(projects.items(), todo)):
+        rng = project_rng(seed, key)
         for k, stage in enumerate(stages):
             sampler = _pert if stage.distribution == "pert" else _triangular
             durations[:, j, k] = sampler(rng, stage.min_months, stage.mode_months, stage.max_months, draws)
@@ -230,7 +241,7 @@ class ProgrammeResult:
 
 
 def simulate_programme(projects: dict[str, CapitalProject], programme: Programme, programme_date: dt.date,
-                       draws: int, rng: np.random.Generator, horizon_years: int = 15) -> ProgrammeResult:
+                       draws: int, seed: int, horizon_years: int = 15) -> ProgrammeResult:
     """Simulate the delivery of ``projects`` ``draws`` times.
 
     Projects with status ``complete`` open at their planned date in every draw; withdrawn
@@ -239,7 +250,7 @@ def simulate_programme(projects: dict[str, CapitalProject], programme: Programme
     """
     live = {k: p for k, p in projects.items() if p.status != "complete"}
     plans = compile_projects(live, programme, programme_date)
-    sampled = sample_programme(live, programme, draws, rng)
+    sampled = sample_programme(live, programme, draws, seed)
     horizon = horizon_years * 12.0
     handover_live = np.array([simulate_draw(plans, sampled, d, programme, programme_date, horizon)
                               for d in range(draws)]).reshape(draws, len(plans))

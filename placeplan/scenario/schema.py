@@ -186,8 +186,8 @@ class PlaceChange(Model):
     """Published admission number before the project [pupils per year group]."""
     pan_after: int | None = Field(default=None, ge=0)
     """Published admission number after the project [pupils per year group]."""
-    phasing: Literal["all_at_once", "by_year_group"] = "all_at_once"
-    """all_at_once: every year group gains at opening; by_year_group: the entry year first, then one more each year."""
+    phasing: Literal["all_at_once", "by_year_group", "bulge"] = "all_at_once"
+    """all_at_once: every year group gains at opening; by_year_group: the entry year first, then one more each year; bulge: one extra class admitted at opening that moves up a year group each year."""
     temporary: bool = False
     """True for temporary places (bulge class, mobile classroom)."""
 
