@@ -18,7 +18,7 @@ def test_scenario_file_round_trips_through_yaml(path):
     dumped = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
     again = ScenarioFile.model_validate(yaml.safe_load(dumped))
     assert again.model_dump(mode="json") == config.model_dump(mode="json")
-    assert again.model_dump(exclude={"overrides"}) == config.model_dump(exclude={"overrides"})
+    assert again.model_dump(exclude={"overrides", "options"}) == config.model_dump(exclude={"overrides", "options"})
 
 
 def test_models_are_frozen():

@@ -334,6 +334,15 @@ def check_project_dates(inp: CheckInput) -> list[Problem]:
     return problems
 
 
+def check_options(inp: CheckInput) -> list[Problem]:
+    """Capital-programme options apply cleanly to the scenario."""
+    if inp.config is None:
+        return []
+    from placeplan.capital.options import check_options as _check
+
+    return _check(inp.config, inp.scenario_file)
+
+
 CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
     check_duplicate_ids,
     check_negative_counts,
@@ -346,6 +355,7 @@ CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
     check_birth_shares,
     check_school_rows,
     check_project_dates,
+    check_options,
 )
 
 

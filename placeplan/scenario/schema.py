@@ -276,6 +276,12 @@ class Programme(Model):
     """Annual growth of construction prices applied from each project's price year [fraction per year]."""
     default_risks: Risks = Risks()
     """Risks for projects that do not give their own."""
+    benchmark_cost_per_place_gbp: dict[str, float] = {}
+    """Reference cost of a permanent expansion place by provision, e.g. DfE scorecard figures × regional factor [GBP per place]."""
+    benchmark_temporary_cost_per_place_gbp: dict[str, float] = {}
+    """Reference cost of a temporary place by provision [GBP per place]."""
+    benchmark_price_year: int = 2026
+    """Price year of the benchmark costs [year]."""
 
 
 class Policy(Model):
@@ -304,6 +310,15 @@ class Policy(Model):
         return self
 
 
+class Option(Model):
+    """An alternative capital programme (or stop-gap) to compare with the others."""
+
+    description: str
+    """What the option does, in an officer's words."""
+    changes: dict[str, Any] = {}
+    """Dotted keys and values applied to the scenario, e.g. `capital_projects.westfield_rebuild.status: committed`."""
+
+
 class ScenarioFile(Model):
     """A whole scenario file."""
 
@@ -325,6 +340,8 @@ class ScenarioFile(Model):
     """Planning policy choices."""
     programme: Programme = Programme()
     """How the capital programme is delivered."""
+    options: dict[str, Option] = {}
+    """Capital-programme options for `placeplan compare`, by name."""
     overrides: dict[str, dict[str, Any]] = {}
     """Named partial changes: `{name: {dotted.key: value}}`."""
     scenarios: dict[str, tuple[str, ...]] = {}

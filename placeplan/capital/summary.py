@@ -1,0 +1,73 @@
+"""Tidy summaries of the simulated programme and the places it gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from placeplan.capital.projects import opening_academic_year
+from placeplan.capital.simulate import ProgrammeResult
+from placeplan.capital.timeline import CapacityTimeline
+from placeplan.scenario.schema import CapitalProject
+
+
+def quantile_columns(quantiles: tuple[float, ...]) -> list[str]:
+    """Column names for quantiles: 0.05 -> p05, 0.5 -> p50, 0.975 -> p97.5."""
+    return [f"p{q * 100:02.0f}" if abs(q * 100 - round(q * 100)) < 1e-9 else f"p{q * 100:g}" for q in quantiles]
+
+
+def programme_summary(result: ProgrammeResult, projects: dict[str, CapitalProject], years: np.ndarray,
+                      quantiles: tuple[float, ...]) -> pd.DataFrame:
+    """One row per project: planned and simulated opening, chance of opening by each September, cost.
+
+    Opening years are academic years; a draw in which a project does not open within the
+    simulated horizon counts as not open in every year and sets the opening-year quantiles it
+    reaches to blank. Returns project, name, status, planned_opening_year, p_on_time (chance of
+    opening in or before the planned academic year), opening_year_pXX, p_open_by_YYYY for each
+    academic year, cost_gbp_mean and cost_gbp_pXX [GBP, outturn prices].
+    """
+    rows = []
+    names = quantile_columns(quantiles)
+    for j, key in enumerate(result.keys):
+        project = projects[key]
+        opened = result.opening_year[:, j]
+        never = opened < 0
+        planned = opening_academic_year(project.planned_opening)
+        row = {"project": key, "name": project.name, "status": project.status, "planned_opening_year": planned,
+               "p_on_time": float(np.mean(~never & (opened <= planned)))}
+        sortable = np.where(never, np.inf, opened.astype(float))
+        for name, q in zip(names, quantiles):
+            value = np.quantile(sortable, q, method="inverted_cdf")
+            row[f"opening_year_{name}"] = int(value) if np.isfinite(value) else None
+        for year in years:
+            row[f"p_open_by_{int(year)}"] = float(np.mean(~never & (opened <= year)))
+        costs = result.cost_gbp[:, j]
+        row["cost_gbp_mean"] = float(costs.mean())
+        for name, q in zip(names, quantiles):
+            row[f"cost_gbp_{name}"] = float(np.quantile(costs, q))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def capacity_summary(timeline: CapacityTimeline, planned: CapacityTimeline, phase_of_area: dict[str, str],
+                     quantiles: tuple[float, ...]) -> pd.DataFrame:
+    """Places by planning area, year group and academic year: as planned, mean and quantiles over draws.
+
+    ``planned`` is the timeline with every project opening on its planned date (one draw).
+    Year groups outside an area's phase (e.g. R-Y6 in a secondary area) are left out.
+    Returns planning_area, phase, ncy, academic_year, planned, mean, pXX [places].
+    """
+    names = quantile_columns(quantiles)
+    qs = np.quantile(timeline.places, quantiles, axis=0)  # (q, area, ncy, year)
+    mean = timeline.places.mean(axis=0)
+    rows = []
+    for a, area in enumerate(timeline.areas):
+        phase = phase_of_area.get(area, "primary")
+        ncys = range(0, 7) if phase == "primary" else range(7, 14)
+        for g in ncys:
+            for y, year in enumerate(timeline.years):
+                row = {"planning_area": area, "phase": phase, "ncy": g, "academic_year": int(year),
+                       "planned": planned.places[0, a, g, y], "mean": mean[a, g, y]}
+                row.update({name: qs[i, a, g, y] for i, name in enumerate(names)})
+                rows.append(row)
+    return pd.DataFrame(rows)
