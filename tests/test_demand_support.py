@@ -69,7 +69,8 @@ def hand_case(**overrides) -> DemandInputs:
     births = np.array([[100, 110, 121, 130, 140], [50, 50, 40, 40, 60]], dtype=float)
     arguments = dict(history_years=[2020, 2021, 2022], years=[2023, 2024], birth_years=np.arange(2015, 2020))
     arguments.update(overrides)
-    return make_inputs(primary, secondary, births, **arguments)
+    return make_inputs(arguments.pop("primary_nor", primary), arguments.pop("secondary_nor", secondary),
+                       arguments.pop("births", births), **arguments)
 
 
 def replace_table(scenario, name: str, table: pd.DataFrame):

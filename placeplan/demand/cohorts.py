@@ -28,7 +28,7 @@ PROGRESSION_FILL = 1.0  # a year group with no usable history moves up unchanged
 TRANSFER_FILL = 0.0  # a secondary area with no Year 7 history receives nobody
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare fields explicitly
 class Ratios:
     """Averaged (central) projection ratios and the histories they come from.
 

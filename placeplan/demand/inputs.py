@@ -24,7 +24,7 @@ RECEPTION_AGE = 5  # Reception in academic year t is the cohort born in academic
 BIRTH_KINDS = ("actual", "nowcast", "projected")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare fields explicitly
 class DemandInputs:
     """Inputs of the pupil projection, as read-only arrays with their index labels.
 
@@ -189,8 +189,8 @@ def _births(births: pd.DataFrame, shares: pd.DataFrame | None, la_code: str, are
     index = pd.MultiIndex.from_product([areas, birth_years], names=["area", "birth_year"])
     keyed = table.set_index(["area", "birth_year"])
     shape = (len(areas), len(birth_years))
-    values = keyed["births"].reindex(index).to_numpy().reshape(shape)
-    sd = keyed["sd"].reindex(index).fillna(0.0).to_numpy().reshape(shape)
+    values = keyed["births"].reindex(index).to_numpy(dtype=float, copy=True).reshape(shape)
+    sd = keyed["sd"].reindex(index).fillna(0.0).to_numpy(dtype=float, copy=True).reshape(shape)
     rank = rows.groupby("birth_year")["kind"].agg(lambda k: max(BIRTH_KINDS.index(x) for x in k))
     last = int(rows["birth_year"].max())
     kinds = []

@@ -20,10 +20,7 @@ from placeplan.demand.transfer import check_matrix, transfer_year7
 from placeplan.demand.uncertainty import (UncertaintySettings, draw_births, draw_delivery, draw_yields,
                                           residual_pool)
 
-PHASE_NCY = {"primary": range(0, 7), "secondary": range(7, 12), "sixth_form": range(12, 14)}
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare fields explicitly
 class Projection:
     """Projected pupils on roll.
 
@@ -95,6 +92,12 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
     Returns
     -------
     Projection
+
+    Notes
+    -----
+    Random numbers are taken in a fixed order (persistent ratio residuals primary then
+    secondary, births, delivery, yields, then each projected year's year-to-year ratio
+    residuals), so the same generator state gives the same arrays to the last digit.
     """
     if deterministic is None:
         deterministic = rng is None
@@ -183,9 +186,9 @@ def _run(inputs: DemandInputs, ratios: Ratios, ratio_p: np.ndarray, ratio_s: np.
 
 
 def quantile_column(q: float) -> str:
-    """Column name of a quantile: 0.05 -> ``p05``, 0.5 -> ``p50``, 0.975 -> ``p97_5``."""
+    """Column name of a quantile: 0.05 -> ``p05``, 0.5 -> ``p50``, 0.975 -> ``p97.5`` (as in ``capital.summary``)."""
     pct = round(100 * q, 6)
-    return f"p{int(pct):02d}" if pct == int(pct) else "p" + f"{pct:g}".replace(".", "_")
+    return f"p{int(pct):02d}" if pct == int(pct) else f"p{pct:g}"
 
 
 def to_tidy(projection: Projection, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
@@ -247,3 +250,23 @@ def phase_totals(projection: Projection, central: bool = False) -> dict[str, np.
         "sixth_form": secondary[:, :, 5:7].sum(axis=(1, 2)),
     }
     return {k: v[0] for k, v in totals.items()} if central else totals
+
+
+def demand_cube(projection: Projection, central: bool = False) -> tuple[tuple[str, ...], np.ndarray]:
+    """All planning areas on one axis with NCY 0-13, as ``sufficiency`` takes demand.
+
+    Returns
+    -------
+    areas : tuple of str
+        Primary areas, then secondary areas.
+    demand : ndarray, shape (draw, area, 14, year)
+        Pupils [pupils]; a primary area's NCY 7-13 and a secondary area's NCY 0-6 are 0.
+        With ``central=True`` the central projection, with a draw axis of 1.
+    """
+    primary = projection.central_primary[None] if central else projection.primary
+    secondary = projection.central_secondary[None] if central else projection.secondary
+    n_p, n_s = primary.shape[1], secondary.shape[1]
+    cube = np.zeros((primary.shape[0], n_p + n_s, 14, primary.shape[-1]))
+    cube[:, :n_p, 0:7] = primary
+    cube[:, n_p:, 7:14] = secondary
+    return projection.primary_areas + projection.secondary_areas, cube

@@ -20,8 +20,8 @@ Components (defaults in :class:`UncertaintySettings`):
    ``e_k`` with ``sd = min(births_rate * k, births_cap)`` (2.5% per year, capped at 15%),
    k = birth years beyond the last actual or nowcast year. ``e_k`` is a random walk with
    increments of sd ``rate * sqrt(2k - 1)`` (so sd(e_k) = rate * k exactly), then shrunk to
-   the cap, so consecutive cohorts' errors are strongly correlated, as an error in a
-   fertility trend would be. Both use ONE factor per (draw, birth year), shared by all
+   the cap, so consecutive cohorts' errors are correlated (k / (k + 1) between years k and
+   k + 1), as an error in a fertility trend would be. Both use ONE factor per (draw, birth year), shared by all
    areas (correlated across areas). Births are floored at 0.
 3. **Housing delivery.** Per draw, the scenario's delivery factor times a triangular
    multiplier (low 0.6, mode 1.0, high 1.1): delivery is skewed low (Herefordshire
@@ -64,7 +64,7 @@ class UncertaintySettings:
     delivery: tuple[float, float, float] = (0.6, 1.0, 1.1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare fields explicitly
 class ResidualPool:
     """Resampling pool of one family of ratios.
 
