@@ -7,13 +7,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from placeplan import __version__
+from placeplan import __version__, pipeline
 from placeplan.capacity.base import specialist_capacity
 from placeplan.capital.projects import projects_table
+from placeplan.capital.summary import capacity_summary, programme_summary
+from placeplan.demand import Projection, demand_cube, to_tidy
+from placeplan.pipeline import CapitalStep
 from placeplan.scenario.load import Scenario, load_scenario
 from placeplan.sufficiency.base_position import base_position, position_totals
+from placeplan.sufficiency.need import (SufficiencyResult, area_year_table, authority_totals,
+                                        first_likely_shortfall, sufficiency)
 
 DEFAULT_SCENARIO_NAME = "herefordshire.yaml"
 
@@ -28,7 +34,7 @@ def default_scenario_path() -> Path:
 
 @dataclass(frozen=True)
 class Results:
-    """Everything a run produces, as tables; ``outputs.save_results`` writes them.
+    """Everything a run produces, as tables (and the arrays behind them); ``outputs`` writes them.
 
     Attributes
     ----------
@@ -36,8 +42,15 @@ class Results:
     base_position : pupils on roll against places by planning area and provision, base year
     totals : authority totals of the base position by provision (sums of the parts)
     specialist : specialist and alternative-provision places by setting
-    capital_projects : the capital programme, one row per project and provision
-    run_info : version, seed, applied overrides, timings
+    capital_projects : the capital programme as planned, one row per project and provision
+    demand : projected pupils by planning area, phase, ncy and year: central, mean, quantiles
+    programme : simulated delivery per project: opening year quantiles, P(open by each September), cost
+    capacity : places by planning area, ncy and year: as planned, mean and quantiles
+    sufficiency : places needed / spare by planning area, phase and year, with P(shortfall)
+    sufficiency_totals : authority totals by phase and year (sums of the parts)
+    first_shortfall : first year a shortfall is more likely than not, by planning area and phase
+    projection, capital, need : the arrays behind the tables
+    run_info : version, seed, draws, applied overrides, timings
     """
 
     scenario: Scenario
@@ -45,19 +58,32 @@ class Results:
     totals: pd.DataFrame
     specialist: pd.DataFrame
     capital_projects: pd.DataFrame
+    demand: pd.DataFrame
+    programme: pd.DataFrame
+    capacity: pd.DataFrame
+    sufficiency: pd.DataFrame
+    sufficiency_totals: pd.DataFrame
+    first_shortfall: pd.DataFrame
+    projection: Projection = field(repr=False)
+    capital: CapitalStep = field(repr=False)
+    need: SufficiencyResult = field(repr=False)
     run_info: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables to write, by file stem."""
+        """The tables to write as CSV, by file stem."""
         return {
             "base_position": self.base_position,
+            "demand": self.demand,
+            "capacity": self.capacity,
+            "capital_programme": self.programme,
+            "sufficiency": self.sufficiency,
+            "sufficiency_totals": self.sufficiency_totals,
             "specialist_capacity": self.specialist,
-            "capital_programme": self.capital_projects,
         }
 
 
 def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | None = None,
-        sets: list[tuple[str, Any]] | tuple = (), seed: int | None = None) -> Results:
+        sets: list[tuple[str, Any]] | tuple = (), draws: int | None = None, seed: int | None = None) -> Results:
     """Run placeplan on a scenario and return the results (nothing is written).
 
     Parameters
@@ -65,35 +91,216 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     scenario : a loaded Scenario, or the path of a scenario file (default: the Herefordshire default)
     scenario_name : named scenario or overrides to apply when loading from a path
     sets : ``(dotted.key, value)`` pairs to apply when loading from a path
+    draws : Monte Carlo draws; default the scenario's ``meta.draws``
     seed : random seed; default the scenario's ``meta.seed``
     """
     timings: dict[str, float] = {}
-    start = time.perf_counter()
+    clock = _Clock(timings)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario or default_scenario_path(), scenario_name, sets)
-    timings["load_s"] = round(time.perf_counter() - start, 3)
+    clock.lap("load_s")
     config, tables = scenario.config, scenario.tables
-    step = time.perf_counter()
+    draws = config.meta.draws if draws is None else draws
+    seed = config.meta.seed if seed is None else seed
+    quantiles = config.policy.quantiles
     position = base_position(tables["planning_areas"], tables["pupils"], tables["schools"], tables["capacity"],
                              tables.get("school_nor"), config.meta.base_year)
-    timings["base_position_s"] = round(time.perf_counter() - step, 3)
-    run_info = {
-        "placeplan_version": __version__,
-        "scenario_file": str(scenario.path),
-        "scenario_name": scenario.name,
-        "applied_overrides": list(scenario.applied),
-        "seed": config.meta.seed if seed is None else seed,
-        "base_year": config.meta.base_year,
-        "horizon_years": config.meta.horizon_years,
-        "timings": timings,
-    }
+    clock.lap("base_position_s")
+    projection = pipeline.demand_step(scenario, draws, seed)
+    clock.lap("demand_s")
+    areas = projection.primary_areas + projection.secondary_areas
+    capital = pipeline.capital_step(config, tables, areas, projection.years, draws, seed)
+    clock.lap("capital_s")
+    need = pipeline.sufficiency_step(projection, capital.timeline, config)
+    phases = pipeline.phase_of_areas(tables["planning_areas"])
+    names = dict(zip(tables["planning_areas"]["planning_area"], tables["planning_areas"]["name"]))
+    area_table = area_year_table(need, phases, names, quantiles, pipeline.YEAR_GROUPS)
+    central = _central_sufficiency(projection, capital, config, phases, names)
+    area_table = area_table.merge(central, on=["planning_area", "phase", "academic_year"], how="left")
+    clock.lap("sufficiency_s")
+    live = pipeline.live_projects(config)
     results = Results(
         scenario=scenario,
         base_position=position,
         totals=position_totals(position),
         specialist=specialist_capacity(tables["schools"], tables["capacity"]),
         capital_projects=projects_table(config.capital_projects, tables["schools"]),
-        run_info=run_info,
+        demand=to_tidy(projection, quantiles),
+        programme=_programme_table(capital, live, config, tables, projection.years, quantiles),
+        capacity=capacity_summary(capital.timeline, capital.planned, phases, quantiles),
+        sufficiency=area_table,
+        sufficiency_totals=authority_totals(need, phases, quantiles, pipeline.YEAR_GROUPS),
+        first_shortfall=first_likely_shortfall(area_table),
+        projection=projection,
+        capital=capital,
+        need=need,
+        run_info={
+            "placeplan_version": __version__,
+            "scenario_file": str(scenario.path),
+            "scenario_name": scenario.name,
+            "applied_overrides": list(scenario.applied),
+            "seed": seed,
+            "draws": draws,
+            "base_year": config.meta.base_year,
+            "horizon_years": config.meta.horizon_years,
+            "operating_margin": config.policy.operating_margin,
+            "timings": timings,
+        },
     )
-    timings["total_s"] = round(time.perf_counter() - start, 3)
+    clock.lap("tables_s")
+    timings["total_s"] = round(sum(v for k, v in timings.items() if k != "total_s"), 3)
     return results
+
+
+def _central_sufficiency(projection, capital, config, phases, names) -> pd.DataFrame:
+    """Central projection against places as planned: the figure officers quote."""
+    areas, demand = demand_cube(projection, central=True)
+    result = sufficiency(demand, capital.planned.places, areas, projection.years, config.policy.operating_margin)
+    table = area_year_table(result, phases, names, (), pipeline.YEAR_GROUPS)
+    return table.rename(columns={"demand_mean": "demand_central", "places_mean": "places_planned",
+                                 "places_needed_mean": "places_needed_central",
+                                 "spare_places_mean": "spare_places_central",
+                                 "spare_pct_mean": "spare_pct_central"})[
+        ["planning_area", "phase", "academic_year", "demand_central", "places_planned", "places_needed_central",
+         "spare_places_central", "spare_pct_central"]]
+
+
+def _programme_table(capital, live, config, tables, years, quantiles) -> pd.DataFrame:
+    """Simulated delivery of the live projects, with what each adds (one row per project)."""
+    summary = programme_summary(capital.programme, live, years, quantiles)
+    plan = projects_table(live, tables["schools"])
+    adds = plan.groupby("project", sort=False).agg(
+        school_name=("school_name", "first"), kind=("kind", "first"),
+        provision=("provision", lambda s: "+".join(str(v) for v in s.dropna())),
+        places_change=("places_change", "sum"), planned_opening=("planned_opening", "first"),
+        cost_estimate_gbp=("cost_gbp", "first"), price_year=("price_year", "first"),
+        funding_source=("funding_source", "first"), evidence=("evidence", "first")).reset_index()
+    return adds.merge(summary, on="project", how="left")
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self.last, 3)
+        self.last = now
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Capital-programme options compared on common random numbers.
+
+    summary : one row per option: description, expected unmet place-years by phase, chance of any
+        shortfall over the horizon, capital cost (mean and range, outturn prices), cost of temporary
+        places, places added and their DfE benchmark cost
+    detail : option x planning area x phase x year: places needed (mean, range) and P(shortfall)
+    openings : option x project: places, chance of opening by each September
+    run_info : seed, draws, options, timings
+    """
+
+    summary: pd.DataFrame
+    detail: pd.DataFrame
+    openings: pd.DataFrame
+    run_info: dict[str, Any]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables to write as CSV, by file stem."""
+        return {"options": self.detail, "options_summary": self.summary, "options_openings": self.openings}
+
+
+def compare(scenario: Scenario | str | Path | None = None, options: list[str] | None = None, *,
+            scenario_name: str | None = None, sets: list[tuple[str, Any]] | tuple = (),
+            draws: int | None = None, seed: int | None = None) -> Comparison:
+    """Compare capital-programme options on the same demand draws (common random numbers).
+
+    Each option is the scenario with its ``changes`` applied; ``base`` is the scenario as it is.
+    Demand is projected once and shared; each project's delivery draws depend only on the seed
+    and the project's key, so an option that changes nothing gives identical results to ``base``.
+    """
+    from placeplan.capital.options import BASE_OPTION, apply_option
+    from placeplan.capital.summary import quantile_columns
+
+    timings: dict[str, float] = {}
+    clock = _Clock(timings)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario or default_scenario_path(), scenario_name, sets)
+    config, tables = scenario.config, scenario.tables
+    draws = config.meta.draws if draws is None else draws
+    seed = config.meta.seed if seed is None else seed
+    names = [BASE_OPTION] + [o for o in (options or list(config.options)) if o != BASE_OPTION]
+    configs = {name: apply_option(config, name, str(scenario.path)) for name in names}
+    clock.lap("load_s")
+    projection = pipeline.demand_step(scenario, draws, seed)
+    clock.lap("demand_s")
+    areas = projection.primary_areas + projection.secondary_areas
+    phases = pipeline.phase_of_areas(tables["planning_areas"])
+    area_names = dict(zip(tables["planning_areas"]["planning_area"], tables["planning_areas"]["name"]))
+    quantiles = config.policy.quantiles
+    qnames = quantile_columns(quantiles)
+    summary_rows, details, openings = [], [], []
+    for name, option_config in configs.items():
+        capital = pipeline.capital_step(option_config, tables, areas, projection.years, draws, seed)
+        need = pipeline.sufficiency_step(projection, capital.timeline, option_config)
+        detail = area_year_table(need, phases, area_names, quantiles, pipeline.YEAR_GROUPS)
+        detail.insert(0, "option", name)
+        details.append(detail)
+        live = pipeline.live_projects(option_config)
+        programme = capital.programme
+        spent = [j for j, k in enumerate(programme.keys) if not _done_before(live[k], option_config)]
+        cost = programme.cost_gbp[:, spent].sum(axis=1)  # (draw,) projects still to pay for
+        temporary = [j for j, k in enumerate(programme.keys) if any(c.temporary for c in live[k].places)]
+        row = {"option": name,
+               "description": "as the scenario stands" if name == BASE_OPTION
+               else config.options[name].description}
+        for phase, ncys in pipeline.YEAR_GROUPS.items():
+            idx = [a for a, area in enumerate(need.areas) if (phase == "primary") == (phases.get(area) == "primary")]
+            short = np.maximum(need.need[:, idx][:, :, list(ncys), :], 0).sum(axis=2)  # (draw, area, year)
+            row[f"unmet_place_years_{phase}"] = float(short.sum(axis=(1, 2)).mean())
+            row[f"p_any_shortfall_{phase}"] = float((short >= 1).any(axis=(1, 2)).mean())
+        row["capital_cost_gbp_mean"] = float(cost.mean())
+        for n, q in zip(qnames, quantiles):
+            row[f"capital_cost_gbp_{n}"] = float(np.quantile(cost, q))
+        row["temporary_cost_gbp_mean"] = float(programme.cost_gbp[:, temporary].sum(axis=1).mean()) if temporary else 0.0
+        added = _places_added(live, config)
+        row.update(added)
+        summary_rows.append(row)
+        table = programme_summary(programme, live, projection.years, quantiles)
+        table.insert(0, "option", name)
+        openings.append(table)
+    clock.lap("options_s")
+    return Comparison(
+        summary=pd.DataFrame(summary_rows),
+        detail=pd.concat(details, ignore_index=True),
+        openings=pd.concat(openings, ignore_index=True),
+        run_info={"placeplan_version": __version__, "scenario_file": str(scenario.path),
+                  "scenario_name": scenario.name, "applied_overrides": list(scenario.applied), "seed": seed,
+                  "draws": draws, "options": names, "timings": timings},
+    )
+
+
+def _done_before(project, config) -> bool:
+    """A project already complete and open before the programme date (its cost is spent)."""
+    from placeplan.capital.simulate import month_number
+
+    return project.status == "complete" and month_number(project.planned_opening) < month_number(
+        config.meta.programme_date)
+
+
+def _places_added(live: dict, config) -> dict[str, float]:
+    """Places that live projects add after the programme date, and their DfE benchmark cost."""
+    added: dict[str, float] = {}
+    benchmark = 0.0
+    for project in live.values():
+        if _done_before(project, config):
+            continue
+        for change in project.places:
+            added[change.provision] = added.get(change.provision, 0) + change.net_capacity_change
+            rates = (config.programme.benchmark_temporary_cost_per_place_gbp if change.temporary
+                     else config.programme.benchmark_cost_per_place_gbp)
+            benchmark += rates.get(change.provision, 0.0) * max(change.net_capacity_change, 0)
+    row = {f"places_added_{p}": v for p, v in sorted(added.items())}
+    row["benchmark_cost_gbp"] = benchmark
+    return row

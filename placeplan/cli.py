@@ -12,10 +12,10 @@ from pathlib import Path
 from rich.console import Console
 
 from placeplan import __version__
-from placeplan.api import default_scenario_path, run
+from placeplan.api import compare, default_scenario_path, run
 from placeplan.errors import ScenarioError
-from placeplan.outputs.console import print_base_position
-from placeplan.outputs.files import save_results
+from placeplan.outputs.console import print_base_position, print_comparison, print_programme, print_sufficiency
+from placeplan.outputs.files import save_results, write_outputs
 from placeplan.scenario.load import display_path, load_scenario
 from placeplan.scenario.overrides import parse_set
 
@@ -40,9 +40,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_arguments(validate)
     run_cmd = commands.add_parser("run", help="run a scenario and write its outputs")
     _add_scenario_arguments(run_cmd)
-    run_cmd.add_argument("--out", type=Path, metavar="DIR",
-                         help="output folder (default: reports/<scenario name>/)")
+    _add_run_arguments(run_cmd)
+    compare_cmd = commands.add_parser("compare", help="compare capital-programme options")
+    _add_scenario_arguments(compare_cmd)
+    compare_cmd.add_argument("--options", metavar="A,B,C",
+                             help="options to compare with the base (default: every option in the file)")
+    _add_run_arguments(compare_cmd)
     return parser
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--draws", type=_positive, metavar="N", help="Monte Carlo draws (default: meta.draws)")
+    parser.add_argument("--seed", type=_non_negative, metavar="N", help="random seed (default: meta.seed)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/<scenario name>/)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text}")
+    return value
 
 
 def _load(args, err: Console):
@@ -74,10 +98,25 @@ def main(argv: list[str] | None = None) -> int:
         out.print(f"{display_path(scenario.path)} is valid ({counts}; "
                   f"{len(scenario.config.capital_projects)} capital projects).", highlight=False)
         return EXIT_OK
-    results = run(scenario)
     out_dir = args.out or Path("reports") / scenario.name
-    print_base_position(out, results)
-    written = save_results(results, out_dir)
+    draws = args.draws or scenario.config.meta.draws
+    if args.command == "compare":
+        names = [n.strip() for n in args.options.split(",") if n.strip()] if args.options else None
+        try:
+            with err.status(f"Comparing options with {draws:,} draws ..."):
+                comparison = compare(scenario, names, draws=args.draws, seed=args.seed)
+        except ScenarioError as exc:
+            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+            return EXIT_PROBLEMS
+        print_comparison(out, comparison)
+        written = write_outputs(out_dir, comparison.tables(), {"compare.json": comparison.run_info})
+    else:
+        with err.status(f"Running {scenario.name} with {draws:,} draws ..."):
+            results = run(scenario, draws=args.draws, seed=args.seed)
+        print_base_position(out, results)
+        print_programme(out, results)
+        print_sufficiency(out, results)
+        written = save_results(results, out_dir)
     out.print("Wrote " + ", ".join(display_path(p) for p in written), highlight=False)
     return EXIT_OK
 

@@ -8,12 +8,13 @@ import pandas as pd
 from placeplan.capital.projects import opening_academic_year
 from placeplan.capital.simulate import ProgrammeResult
 from placeplan.capital.timeline import CapacityTimeline
+from placeplan.demand.project import quantile_column
 from placeplan.scenario.schema import CapitalProject
 
 
 def quantile_columns(quantiles: tuple[float, ...]) -> list[str]:
     """Column names for quantiles: 0.05 -> p05, 0.5 -> p50, 0.975 -> p97.5."""
-    return [f"p{q * 100:02.0f}" if abs(q * 100 - round(q * 100)) < 1e-9 else f"p{q * 100:g}" for q in quantiles]
+    return [quantile_column(q) for q in quantiles]
 
 
 def programme_summary(result: ProgrammeResult, projects: dict[str, CapitalProject], years: np.ndarray,

@@ -42,3 +42,60 @@ def print_base_position(console: Console, results) -> None:
         projects.add_row(row.name, row.status, row.provision or "-", f"{row.places_change:+d}",
                          row.planned_opening, _num(row.cost_gbp))
     console.print(projects)
+
+
+def _ay(year) -> str:
+    return "-" if year is None or pd.isna(year) else f"{int(year)}/{str(int(year) + 1)[-2:]}"
+
+
+def print_sufficiency(console: Console, results, years_ahead: tuple[int, ...] = (1, 3, 5)) -> None:
+    """Places needed by planning area in chosen years, with the chance of a shortfall."""
+    table = results.sufficiency
+    base = results.scenario.config.meta.base_year
+    years = [base + k for k in years_ahead if base + k in set(table["academic_year"])]
+    margin = results.scenario.config.policy.operating_margin
+    out = Table(title=f"Places needed (central, chance of any shortfall), operating margin {margin:.0%}",
+                title_justify="left")
+    out.add_column("Planning area")
+    out.add_column("Phase")
+    for year in years:
+        out.add_column(_ay(year), justify="right")
+    out.add_column("Short more likely than not from", justify="right")
+    first = results.first_shortfall.set_index(["planning_area", "phase"])["first_year_p_over_half"]
+    for (area, phase), rows in table.groupby(["planning_area", "phase"], sort=False):
+        by_year = rows.set_index("academic_year")
+        cells = [f"{by_year.at[y, 'places_needed_central']:,.0f} ({by_year.at[y, 'p_shortfall']:.0%})"
+                 for y in years]
+        out.add_row(f"{area} {rows['name'].iloc[0]}", phase, *cells, _ay(first.get((area, phase))))
+    console.print(out)
+
+
+def print_programme(console: Console, results) -> None:
+    """Simulated delivery of the live capital programme."""
+    out = Table(title="Capital programme as simulated (academic year places open)", title_justify="left")
+    for header in ("Project", "Places", "Planned", "On time", "Likely (5-95%)", "Cost p50 (GBP)"):
+        out.add_column(header, justify="left" if header == "Project" else "right")
+    for row in results.programme.itertuples(index=False):
+        likely = f"{_ay(row.opening_year_p50)} ({_ay(row.opening_year_p05)}-{_ay(row.opening_year_p95)})"
+        out.add_row(row.name, f"{row.places_change:+d} {row.provision}", _ay(row.planned_opening_year),
+                    f"{row.p_on_time:.0%}", likely, _num(row.cost_gbp_p50))
+    console.print(out)
+
+
+def print_comparison(console: Console, comparison) -> None:
+    """Options side by side: unmet places, chance of shortfall, cost."""
+    summary = comparison.summary
+    out = Table(title="Capital-programme options (common random numbers)", title_justify="left")
+    for header in ("Option", "Unmet place-years", "P(any shortfall)", "Capital cost p50 (GBP)",
+                   "5-95% (GBP m)", "Benchmark (GBP)"):
+        out.add_column(header, justify="left" if header == "Option" else "right")
+    unmet_cols = [c for c in summary.columns if c.startswith("unmet_place_years_")]
+    p_cols = [c for c in summary.columns if c.startswith("p_any_shortfall_")]
+    for row in summary.itertuples(index=False):
+        values = row._asdict()
+        unmet = " / ".join(f"{c.removeprefix('unmet_place_years_')} {values[c]:,.0f}" for c in unmet_cols)
+        chance = " / ".join(f"{values[c]:.0%}" for c in p_cols)
+        spread = f"{values.get('capital_cost_gbp_p05', 0) / 1e6:,.1f}-{values.get('capital_cost_gbp_p95', 0) / 1e6:,.1f}"
+        out.add_row(f"{row.option}: {row.description}", unmet, chance, _num(values.get("capital_cost_gbp_p50")),
+                    spread, _num(row.benchmark_cost_gbp))
+    console.print(out)

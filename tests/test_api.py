@@ -1,0 +1,72 @@
+"""The whole pipeline on the toy council: numbers checked by hand, determinism, options."""
+
+import numpy as np
+import pytest
+
+import placeplan
+from placeplan.api import compare
+
+
+@pytest.fixture(scope="module")
+def results(toy):
+    return placeplan.run(toy, draws=300)
+
+
+def test_central_places_needed_by_hand(results):
+    # South: 62 pupils per year group against 60 places x (1 - 2% margin) = 58.8 -> 3.2 short in each
+    # of 7 year groups = 22.4. The expansion (+30 per year group, phased from Reception) is planned
+    # for September 2027, so from 2027/28 one more year group a year is no longer short.
+    south = results.sufficiency.query("planning_area == '8881002'").set_index("academic_year")
+    expected = {2023: 22.4, 2026: 22.4, 2027: 19.2, 2028: 16.0, 2030: 9.6}
+    for year, value in expected.items():
+        assert south.at[year, "places_needed_central"] == pytest.approx(value)
+    # North: 40 per year group against 45 x 0.98 = 44.1: never short, 4.1 x 7 = 28.7 spare.
+    north = results.sufficiency.query("planning_area == '8881001'")
+    assert (north["places_needed_central"] == 0).all()
+    assert north["spare_places_central"].iloc[0] == pytest.approx(28.7)
+
+
+def test_county_totals_are_sums_of_areas(results):
+    totals = results.sufficiency_totals.query("phase == 'primary'").set_index("academic_year")
+    parts = results.sufficiency.query("phase == 'primary'").groupby("academic_year")["places_needed_mean"].sum()
+    assert np.allclose(totals["places_needed_mean"], parts)
+
+
+def test_demand_and_capacity_tables_have_quantiles(results):
+    assert {"central", "p05", "p50", "p95", "mean"} <= set(results.demand.columns)
+    assert {"planned", "mean", "p05", "p50", "p95"} <= set(results.capacity.columns)
+    row = results.capacity.query("planning_area == '8881002' and ncy == 0 and academic_year == 2030").iloc[0]
+    assert row["planned"] == 90 and row["p05"] <= row["p50"] <= row["p95"]
+
+
+def test_same_seed_same_numbers(toy):
+    one = placeplan.run(toy, draws=100, seed=5)
+    two = placeplan.run(toy, draws=100, seed=5)
+    other = placeplan.run(toy, draws=100, seed=6)
+    for name in ("demand", "capacity", "sufficiency", "programme"):
+        assert getattr(one, name).equals(getattr(two, name)), name
+    assert not one.programme.equals(other.programme)
+
+
+def test_option_that_changes_nothing_equals_the_base(toy):
+    import dataclasses
+
+    from placeplan.scenario.schema import Option
+
+    config = toy.config.model_copy(update={"options": {
+        "same": Option(description="no change"),
+        "annex": Option(description="build the annex",
+                        changes={"capital_projects.oak_special_annex.status": "committed"}),
+        "late": Option(description="South a year late",
+                       changes={"capital_projects.south_primary_expansion.start": "2027-01-01"})}})
+    scenario = dataclasses.replace(toy, config=config)
+    result = compare(scenario, ["same", "annex", "late"], draws=200)
+    detail = result.detail.drop(columns="option")
+    base = detail[result.detail["option"] == "base"].reset_index(drop=True)
+    same = detail[result.detail["option"] == "same"].reset_index(drop=True)
+    assert base.equals(same)
+    summary = result.summary.set_index("option")
+    assert summary.at["late", "unmet_place_years_primary"] > summary.at["base", "unmet_place_years_primary"]
+    assert summary.at["annex", "places_added_specialist"] == 20
+    # The annex has no cost in the toy; the South expansion costs the same in every option.
+    assert summary.at["annex", "capital_cost_gbp_mean"] == summary.at["base", "capital_cost_gbp_mean"]
