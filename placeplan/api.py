@@ -20,6 +20,7 @@ from placeplan.scenario.load import Scenario, load_scenario
 from placeplan.sufficiency.base_position import base_position, position_totals
 from placeplan.sufficiency.need import (SufficiencyResult, area_year_table, authority_totals,
                                         first_likely_shortfall, sufficiency)
+from placeplan.sufficiency.specialist import demand_by_phase_table, specialist_table
 
 DEFAULT_SCENARIO_NAME = "herefordshire.yaml"
 
@@ -49,6 +50,9 @@ class Results:
     sufficiency : places needed / spare by planning area, phase and year, with P(shortfall)
     sufficiency_totals : authority totals by phase and year (sums of the parts)
     first_shortfall : first year a shortfall is more likely than not, by planning area and phase
+    specialist_demand : resident pupils needing a specialist place by phase and year (empty without SEND data)
+    specialist_sufficiency : specialist demand against specialist places per year: the gap is pupils
+        likely to need an out-of-county or independent placement (empty without SEND data)
     projection, capital, need : the arrays behind the tables
     run_info : version, seed, draws, applied overrides, timings
     """
@@ -64,14 +68,16 @@ class Results:
     sufficiency: pd.DataFrame
     sufficiency_totals: pd.DataFrame
     first_shortfall: pd.DataFrame
+    specialist_demand: pd.DataFrame
+    specialist_sufficiency: pd.DataFrame
     projection: Projection = field(repr=False)
     capital: CapitalStep = field(repr=False)
     need: SufficiencyResult = field(repr=False)
     run_info: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables to write as CSV, by file stem."""
-        return {
+        """The tables to write as CSV, by file stem (specialist tables only when there is SEND data)."""
+        tables = {
             "base_position": self.base_position,
             "demand": self.demand,
             "capacity": self.capacity,
@@ -79,7 +85,10 @@ class Results:
             "sufficiency": self.sufficiency,
             "sufficiency_totals": self.sufficiency_totals,
             "specialist_capacity": self.specialist,
+            "specialist_demand": self.specialist_demand,
+            "specialist_sufficiency": self.specialist_sufficiency,
         }
+        return {name: table for name, table in tables.items() if not table.empty or name == "specialist_capacity"}
 
 
 def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | None = None,
@@ -117,6 +126,16 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     area_table = area_year_table(need, phases, names, quantiles, pipeline.YEAR_GROUPS)
     central = _central_sufficiency(projection, capital, config, phases, names)
     area_table = area_table.merge(central, on=["planning_area", "phase", "academic_year"], how="left")
+    special = pipeline.specialist_step(scenario, projection)
+    if special is None:
+        special_demand = special_table = pd.DataFrame()
+    else:
+        years = projection.years
+        special_demand = demand_by_phase_table(special.demand, special.central, years, quantiles)
+        special_table = specialist_table(
+            sum(special.demand.values()), sum(special.central.values()),
+            special.base_places + capital.timeline.specialist, special.base_places + capital.planned.specialist[0],
+            years, config.policy.operating_margin, quantiles)
     clock.lap("sufficiency_s")
     live = pipeline.live_projects(config)
     results = Results(
@@ -131,6 +150,8 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         sufficiency=area_table,
         sufficiency_totals=authority_totals(need, phases, quantiles, pipeline.YEAR_GROUPS),
         first_shortfall=first_likely_shortfall(area_table),
+        specialist_demand=special_demand,
+        specialist_sufficiency=special_table,
         projection=projection,
         capital=capital,
         need=need,
@@ -240,6 +261,7 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     area_names = dict(zip(tables["planning_areas"]["planning_area"], tables["planning_areas"]["name"]))
     quantiles = config.policy.quantiles
     qnames = quantile_columns(quantiles)
+    special = pipeline.specialist_step(scenario, projection)
     summary_rows, details, openings = [], [], []
     for name, option_config in configs.items():
         capital = pipeline.capital_step(option_config, tables, areas, projection.years, draws, seed)
@@ -260,6 +282,10 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
             short = np.maximum(need.need[:, idx][:, :, list(ncys), :], 0).sum(axis=2)  # (draw, area, year)
             row[f"unmet_place_years_{phase}"] = float(short.sum(axis=(1, 2)).mean())
             row[f"p_any_shortfall_{phase}"] = float((short >= 1).any(axis=(1, 2)).mean())
+        if special is not None:
+            gap = pipeline.specialist_need(special, capital, option_config)  # (draw, year)
+            row["unmet_place_years_specialist"] = float(gap.sum(axis=1).mean())
+            row["p_any_shortfall_specialist"] = float((gap >= 1).any(axis=1).mean())
         row["capital_cost_gbp_mean"] = float(cost.mean())
         for n, q in zip(qnames, quantiles):
             row[f"capital_cost_gbp_{n}"] = float(np.quantile(cost, q))

@@ -85,6 +85,38 @@ def sufficiency_step(projection: Projection, timeline: CapacityTimeline, config:
     return sufficiency(demand, timeline.places, areas, projection.years, config.policy.operating_margin)
 
 
+@dataclass(frozen=True)
+class SpecialistStep:
+    """Specialist demand by phase (draw, year) and central (year,), and the base specialist places."""
+
+    demand: dict[str, np.ndarray]
+    central: dict[str, np.ndarray]
+    base_places: float
+
+
+def specialist_step(scenario: Scenario, projection: Projection) -> SpecialistStep | None:
+    """Specialist demand from the scenario's SEND history; None when the scenario has none."""
+    from placeplan.sufficiency.specialist import project_specialist_demand, specialist_places_base
+
+    send = scenario.config.send
+    if send is None or "send" not in scenario.tables or scenario.tables["send"].empty:
+        return None
+    table = scenario.tables["send"]
+    demand = project_specialist_demand(table, projection, send.window, send.damping)
+    central = project_specialist_demand(table, projection, send.window, send.damping, central=True)
+    base = specialist_places_base(scenario.tables["schools"], scenario.tables["capacity"])
+    return SpecialistStep(demand, central, base)
+
+
+def specialist_need(step: SpecialistStep, capital: CapitalStep, config: ScenarioFile) -> np.ndarray:
+    """Specialist places needed per draw and year (no offsetting against mainstream) [places]."""
+    from placeplan.sufficiency.need import places_needed
+
+    demand = sum(step.demand.values())
+    places = step.base_places + capital.timeline.specialist
+    return np.maximum(places_needed(demand, places, config.policy.operating_margin), 0.0)
+
+
 def phase_of_areas(planning_areas: pd.DataFrame) -> dict[str, str]:
     """Phase of each planning area, by code."""
     return dict(zip(planning_areas["planning_area"], planning_areas["phase"]))

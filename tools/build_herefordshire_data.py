@@ -91,6 +91,17 @@ YIELDS = [
                                      "have sixth forms (county Y12-13 ≈ 3% of Y7-13 on roll in 2022/23)"),
 ]
 
+# SEND: EHCPs and statements of all ages (0-25) found in council sources, by academic year of the
+# January count: 660 in 2017 (factsandfigures; academic year 2016/17), about 1,700 in December 2025
+# (BBC; taken as 2025/26). Years between are interpolated at a constant growth rate.
+EHCP_FOUND = {2016: 660, 2025: 1700}
+# Assumed shares of all EHCPs by the phase's ages (national SEN2 pattern: about a third each at 5-10
+# and 11-15), and the assumed share of EHCP pupils placed in specialist settings (special schools,
+# resourced provision, independent special schools): Herefordshire's special-school rolls (c. 340 in
+# 2019) plus independent placements (81-105 in 2021-24) are about 45% of its school-age EHCPs.
+EHCP_PHASE_SHARE = {"primary": 0.32, "secondary": 0.33}
+SPECIALIST_SHARE = 0.45
+
 
 # ---------------------------------------------------------------- helpers
 def largest_remainder(values, total: int) -> np.ndarray:
@@ -168,6 +179,13 @@ def read_dfe_totals(shared: Path) -> dict[int, dict[str, int]]:
     """DfE scorecard county capacity and NOR by SCAP year (2024 = 2024/25)."""
     df = pd.read_csv(shared / "data/dfe/herefordshire_scorecard_2022-23_to_2024-25.csv", dtype=str)
     return {int(r["Year"][:4]): {k: int(float(r[k])) for k in ("PriCap", "SecCap") if pd.notna(r[k])}
+            for _, r in df.iterrows()}
+
+
+def read_scorecard_nor(shared: Path) -> dict[int, dict[str, int]]:
+    """DfE scorecard county primary (R-Y6) and secondary (Y7-Y11) NOR by academic year."""
+    df = pd.read_csv(shared / "data/dfe/herefordshire_scorecard_2022-23_to_2024-25.csv", dtype=str)
+    return {int(r["Year"][:4]): {"primary": int(float(r["PriNOR"])), "secondary": int(float(r["SecNOR"]))}
             for _, r in df.iterrows()}
 
 
@@ -539,6 +557,39 @@ def derive_housing(rate: dict, actual: dict, pops: dict, lsoa: gpd.GeoDataFrame,
     return df.sort_values(["planning_area", "academic_year"]).reset_index(drop=True)
 
 
+def derive_send(county: pd.DataFrame, scorecard: dict[int, dict[str, int]]) -> pd.DataFrame:
+    """Resident pupils with an EHCP, and those in specialist places, by phase and academic year.
+
+    Method: the all-age EHCP totals found (``EHCP_FOUND``) are interpolated at a constant growth
+    rate for the years between; each phase gets an assumed share of them (``EHCP_PHASE_SHARE``)
+    and an assumed share of those is placed in specialist settings (``SPECIALIST_SHARE``). The
+    population is the county's pupils on roll in the phase: the DfE census headcount (R-Y6,
+    Y7-Y11) to 2022/23 and the DfE scorecard NOR after. Every row is ``estimated``.
+    """
+    (y0, n0), (y1, n1) = sorted(EHCP_FOUND.items())
+    growth = (n1 / n0) ** (1 / (y1 - y0))
+    census = county.assign(phase=np.where(county["ncy"] <= 6, "primary",
+                                          np.where(county["ncy"] <= 11, "secondary", "other")))
+    census = census[census["phase"] != "other"].groupby(["academic_year", "phase"])["nor"].sum()
+    rows = []
+    for year in range(y0, y1 + 1):
+        total = n0 * growth ** (year - y0)
+        for phase, share in EHCP_PHASE_SHARE.items():
+            if (year, phase) in census.index:
+                population, basis = census[(year, phase)], "DfE census"
+            elif year in scorecard:
+                population, basis = scorecard[year][phase], "DfE scorecard NOR"
+            else:
+                last = max(scorecard)
+                population, basis = scorecard[last][phase], f"DfE scorecard NOR {last}/{str(last + 1)[-2:]} held"
+            ehcp = total * share
+            source = ("EHCP total " + ("found" if year in EHCP_FOUND else "interpolated")
+                      + "; phase and specialist shares assumed; population " + basis)
+            rows.append((LA, year, phase, population, ehcp, ehcp * SPECIALIST_SHARE, "estimated", source))
+    return pd.DataFrame(rows, columns=["area", "academic_year", "phase", "population", "ehcp", "specialist",
+                                       "kind", "source"])
+
+
 def derive_planning_areas(lookup: pd.DataFrame) -> pd.DataFrame:
     """The 14 primary areas and the county secondary area (SCAP 2015 codes), plus 7 secondary sub-areas."""
     notes = {COUNTY_PA: "single county-wide secondary area", FAITH_PA: "Catholic primaries feeding St Mary's RC High"}
@@ -621,6 +672,8 @@ def build(shared: Path, out_root: Path) -> list[str]:
     write_csv(capacity, out / "capacity.csv")
     write_csv(derive_school_nor(schools, scap), out / "school_nor.csv")
     write_csv(derive_pupils(read_county_pupils(shared), schools, scap, pops, lsoa_pa), out / "pupils.csv")
+    write_csv(derive_send(read_county_pupils(shared), read_scorecard_nor(shared)), out / "send.csv",
+              {"population": 0, "ehcp": 1, "specialist": 1})
     write_csv(derive_births(shared), out / "births.csv", {"births": 1, "births_low": 1, "births_high": 1})
     write_csv(derive_birth_shares(pops, lsoa_pa, schools), out / "birth_shares.csv", {"share": 6})
     write_csv(derive_housing(*read_housing_numbers(shared), pops, lsoa, lsoa_pa, log), out / "housing.csv",

@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 
 
-def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dict[str, Any]) -> list[Path]:
-    """Write tables as CSV and documents as JSON into ``out_dir``, all or nothing.
+def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dict[str, Any],
+                  blobs: dict[str, bytes] | None = None) -> list[Path]:
+    """Write tables as CSV, documents as JSON and blobs (report, workbook) as bytes, all or nothing.
 
     Everything is written into a staging folder beside ``out_dir``; only when every file is
     complete are they moved into place (an atomic rename each), so a failed run never leaves
@@ -29,6 +30,9 @@ def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dic
             names.append(f"{stem}.csv")
         for name, document in documents.items():
             (staging / name).write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+            names.append(name)
+        for name, blob in (blobs or {}).items():
+            (staging / name).write_bytes(blob)
             names.append(name)
         written = []
         for name in names:

@@ -146,6 +146,25 @@ PUPILS_BY_SCHOOL = TableSpec(
     key=("academic_year", "school_id", "ncy"),
 )
 
+SEND = TableSpec(
+    "send",
+    "Resident pupils with an education, health and care plan (EHCP), and those placed in specialist "
+    "provision, by phase and academic year: the history specialist demand is projected from.",
+    (
+        Column("area", "code", "-", "LA code (the whole authority)."),
+        _year("academic_year", "Academic year of the January count."),
+        Column("phase", "enum", "-", "Phase by age: primary (R-Y6), secondary (Y7-Y11).",
+               choices=("primary", "secondary")),
+        Column("population", "float", "pupils", "Pupils on roll in the phase (the prevalence denominator)."),
+        Column("ehcp", "float", "pupils", "Resident pupils of the phase's ages with an EHCP."),
+        Column("specialist", "float", "pupils", "Of those, pupils in special schools, resourced provision or "
+               "independent special schools."),
+        Column("kind", "enum", "-", "actual (SEN2 / council records) or estimated.", choices=("actual", "estimated")),
+        Column("source", "text", "-", "Where the figures come from.", required=False),
+    ),
+    key=("area", "academic_year", "phase"),
+)
+
 BIRTHS = TableSpec(
     "births",
     "Live births by birth cohort (children born September birth_year to August birth_year + 1, "
@@ -210,7 +229,8 @@ COUNT_COLUMNS = {
     "pupils_by_school": ("nor",),
     "births": ("births", "births_low", "births_high"),
     "housing": ("dwellings",),
+    "send": ("population", "ehcp", "specialist"),
 }
 
 ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, BIRTHS, BIRTH_SHARES, HOUSING,
-              PUPIL_YIELDS)
+              PUPIL_YIELDS, SEND)

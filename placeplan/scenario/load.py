@@ -29,6 +29,7 @@ TABLE_KEYS = {
     "birth_shares": "births.shares",
     "housing": "housing.table",
     "pupil_yields": "housing.yields",
+    "send": "send.table",
 }
 SPECS = {spec.name: spec for spec in columns.ALL_TABLES}
 

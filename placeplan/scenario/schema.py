@@ -98,6 +98,17 @@ class HousingSection(Model):
     """Share of the planned trajectory expected to be built [fraction; 1 = as planned]."""
 
 
+class SendSection(Model):
+    """Specialist (SEND) demand: EHCP history and how it is projected."""
+
+    table: str
+    """CSV of EHCP pupils and specialist placements by phase and year (see the `send` table)."""
+    window: int = Field(default=5, ge=2, le=15)
+    """Years of history the prevalence and specialist-share trends are fitted over [years]."""
+    damping: float = Field(default=1.0, ge=0, le=1)
+    """Damping of the trends per year ahead [factor; 1 = straight-line trend, 0.8 = cautious]."""
+
+
 class Stage(Model):
     """One delivery stage of a capital project; durations in months."""
 
@@ -334,6 +345,8 @@ class ScenarioFile(Model):
     """Births."""
     housing: HousingSection
     """Housing and pupil yields."""
+    send: SendSection | None = None
+    """Specialist (SEND) demand; blank leaves specialist sufficiency out."""
     capital_projects: dict[str, CapitalProject] = {}
     """Capital projects, by key (lower case, `_`)."""
     policy: Policy = Policy()
@@ -361,5 +374,6 @@ class ScenarioFile(Model):
             "births.shares": self.births.shares,
             "housing.table": self.housing.table,
             "housing.yields": self.housing.yields,
+            "send.table": self.send.table if self.send else None,
         }
         return {k: v for k, v in refs.items() if v is not None}
