@@ -99,3 +99,21 @@ def print_comparison(console: Console, comparison) -> None:
         out.add_row(f"{row.option}: {row.description}", unmet, chance, _num(values.get("capital_cost_gbp_p50")),
                     spread, _num(row.benchmark_cost_gbp))
     console.print(out)
+
+
+def print_specialist(console: Console, results) -> None:
+    """Specialist demand against specialist places, when the scenario has SEND data."""
+    table = results.specialist_sufficiency
+    if table.empty:
+        return
+    out = Table(title="Specialist places (R-Y11): pupils needing one against places; the gap is likely "
+                      "out-of-county or independent placements", title_justify="left")
+    for header in ("Year", "Demand (central)", "Places (planned)", "Gap (central)", "Gap 5-95%", "P(gap)"):
+        out.add_column(header, justify="right")
+    for row in table.itertuples(index=False):
+        values = row._asdict()
+        out.add_row(_ay(row.academic_year), _num(row.specialist_demand_central), _num(row.specialist_places_planned),
+                    _num(row.places_needed_central),
+                    f"{_num(values.get('places_needed_p05'))}-{_num(values.get('places_needed_p95'))}",
+                    f"{row.p_shortfall:.0%}")
+    console.print(out)
