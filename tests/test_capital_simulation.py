@@ -144,3 +144,14 @@ def test_risks_and_ranges_spread_the_opening_dates():
     assert 12 <= a.min() and b.max() <= 32  # 3 + 9 months at least, 12 + 20 at most
     assert a.mean() > b.mean()  # contractor failures only hit 'a'
     assert (result.cost_gbp[:, 0] > result.cost_gbp[:, 1]).mean() > 0.3  # overruns only hit 'a'
+
+
+def test_externally_funded_projects_do_not_wait_for_council_money():
+    stages = [dict(name="construction", min_months=3, mode_months=3, max_months=3, spend_share=1.0)]
+    programme = Programme(funding=[{"financial_year": 2030, "amount_gbp": 1e6}])
+    council = project([], full_stages=stages, cost={"estimate_gbp": 1e6, "price_year": 2026})
+    dfe = project([], full_stages=stages, cost={"estimate_gbp": 1e6, "price_year": 2026},
+                  funding_source="dfe_free_schools")
+    result = simulate_programme({"council": council, "dfe": dfe}, programme, START, 1, 1)
+    # The council's project waits for April 2030 (51 months) + 3; DfE's starts at once.
+    assert result.handover_month[0].tolist() == [54.0, 3.0]

@@ -84,7 +84,9 @@ def compile_projects(projects: dict[str, CapitalProject], programme: Programme,
                       stage.name in programme.construction_stages, stage.spend_share)
             for stage in project.stages if not stage.done)
         plans.append(ProjectPlan(
-            key=key, stages=stages, start_month=month_number(project.start) - origin,
+            key=key, stages=stages if project.funding_source not in programme.external_funding_sources
+            else tuple(StagePlan(st.name, st.needs_team, st.planning, st.construction, 0.0) for st in stages),
+            start_month=month_number(project.start) - origin,
             opening_months=project.opening_months,
             depends_on=tuple(keys.index(d) for d in project.depends_on if d in keys),
             cost_gbp=project.cost.estimate_gbp if project.cost else 0.0))

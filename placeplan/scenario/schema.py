@@ -277,6 +277,8 @@ class Programme(Model):
     """Capital budget lines by financial year; empty means money never delays a stage."""
     opening_balance_gbp: float = Field(default=0.0, ge=0)
     """Capital budget available at the programme date [GBP]."""
+    external_funding_sources: tuple[str, ...] = ("dfe_free_schools",)
+    """Funding sources outside the council's budget: projects funded by them never wait for money."""
     planning_committee_months: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
     """Months in which the planning committee meets; a planning stage ends at the next meeting [1-12]."""
     planning_stages: tuple[str, ...] = ("planning",)
