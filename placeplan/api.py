@@ -189,6 +189,8 @@ def _central_sufficiency(projection, capital, config, phases, names) -> pd.DataF
 def _programme_table(capital, live, config, tables, years, quantiles) -> pd.DataFrame:
     """Simulated delivery of the live projects, with what each adds (one row per project)."""
     summary = programme_summary(capital.programme, live, years, quantiles)
+    if summary.empty:
+        return pd.DataFrame(columns=["project", "name", "status", "places_change", "provision"])
     plan = projects_table(live, tables["schools"])
     adds = plan.groupby("project", sort=False).agg(
         school_name=("school_name", "first"), kind=("kind", "first"),

@@ -70,3 +70,15 @@ def test_option_that_changes_nothing_equals_the_base(toy):
     assert summary.at["annex", "places_added_specialist"] == 20
     # The annex has no cost in the toy; the South expansion costs the same in every option.
     assert summary.at["annex", "capital_cost_gbp_mean"] == summary.at["base", "capital_cost_gbp_mean"]
+
+
+def test_a_scenario_with_no_live_projects_runs(toy):
+    import dataclasses
+
+    projects = {k: p.model_copy(update={"status": "proposed"}) for k, p in toy.config.capital_projects.items()}
+    scenario = dataclasses.replace(toy, config=toy.config.model_copy(update={"capital_projects": projects}))
+    results = placeplan.run(scenario, draws=20)
+    assert results.programme.empty
+    # Without the expansion South stays 22.4 short in every year.
+    south = results.sufficiency.query("planning_area == '8881002'")
+    assert np.allclose(south["places_needed_central"], 22.4)

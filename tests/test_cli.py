@@ -73,8 +73,11 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(TOY), "--scenario", "stretched", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv", "run.json",
-                     "specialist_capacity.csv", "sufficiency.csv", "sufficiency_totals.csv"]
+    scap = ["scap_methodology.csv", "scap_place_planning.csv", "scap_planned_places.csv",
+            "scap_pupil_forecasts.csv", "scap_return.xlsx", "scap_school_capacity.csv",
+            "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv"]
+    assert names == sorted(["base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv", "run.json",
+                            "specialist_capacity.csv", "sufficiency.csv", "sufficiency_totals.csv", *scap])
     info = json.loads((out / "run.json").read_text())
     assert info["applied_overrides"] == ["override:high_housing", "override:late_south"]
     assert info["seed"] == 1 and info["placeplan_version"]

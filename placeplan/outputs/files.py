@@ -44,5 +44,14 @@ def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dic
 
 
 def save_results(results, out_dir: Path) -> list[Path]:
-    """Save a ``Results`` object's tables and ``run.json`` into ``out_dir``."""
-    return write_outputs(out_dir, results.tables(), {"run.json": results.run_info})
+    """Save everything a run produces into ``out_dir``, all or nothing.
+
+    The run's CSV tables, the SCAP-shaped tables (``scap_*.csv`` and ``scap_return.xlsx``) and
+    ``run.json``.
+    """
+    from placeplan.outputs.scap import scap_tables, scap_workbook
+
+    scap = scap_tables(results)
+    tables = {**results.tables(), **{f"scap_{name}": table for name, table in scap.items()}}
+    return write_outputs(out_dir, tables, {"run.json": results.run_info},
+                         blobs={"scap_return.xlsx": scap_workbook(results, scap)})
