@@ -1,0 +1,273 @@
+"""Rolling-origin back-test of the pupil projection against what happened.
+
+For every base year ``b`` the pupil history allows, the scenario is cut back to what was
+known at ``b`` (:func:`~placeplan.backtest.truncate.truncate`), projected with the policy's
+ratio method (central projection plus Monte Carlo draws) and with a naive reference, and
+compared with the pupils table for ``b + 1 ... last year``.
+
+* Base years: ``first + w <= b <= last - 1``, where ``first``/``last`` are the first and
+  last academic years of the pupils table and ``w`` = ``policy.ratio_window`` (or
+  ``min_window``): at least ``w`` years of cohort ratios before each base year.
+* Naive reference: the same engine with ``ratio_window = 1``, ``ratio_method = mean``
+  (last year's ratios carried forward), on the same truncated data. Both use the same
+  random stream for a base year (common random numbers). With a window of one year the
+  ratio residual pool is empty, so the naive intervals only carry births and housing
+  uncertainty: its coverage is reported but is not a fair test of it.
+* The forecast compared is the central (deterministic) projection; the intervals are
+  quantiles of the draws.
+
+No I/O: give it a loaded (or in-memory) scenario, get tables back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from placeplan.backtest.metrics import (BOUNDS, by_ncy_table, comparison_table, interval_bounds, phase_of_ncy,
+                                        summary_table)
+from placeplan.backtest.truncate import truncate
+from placeplan.demand import DemandInputs, Projection, UncertaintySettings, demand_inputs, project
+from placeplan.demand.inputs import PRIMARY_NCY, SECONDARY_NCY
+from placeplan.scenario.schema import Policy
+
+METHODS = ("method", "naive")
+# Authority phases: (projection block, slice of that block's 7 year-group slots).
+AUTHORITY_PHASES = (("primary", "primary", slice(0, 7)), ("secondary", "secondary", slice(0, 5)),
+                    ("sixth_form", "secondary", slice(5, 7)))
+
+
+def naive_policy(policy: Policy) -> Policy:
+    """The naive reference's policy: last year's ratios carried forward (window 1, mean)."""
+    return policy.model_copy(update={"ratio_window": 1, "ratio_method": "mean", "ratio_weights": None})
+
+
+def base_years(first_year: int, last_year: int, window: int) -> list[int]:
+    """Base years a history ``first_year ... last_year`` allows: ``first + window ... last - 1``."""
+    if window < 1:
+        raise ValueError(f"the ratio window must be at least 1 year, got {window}")
+    return list(range(int(first_year) + int(window), int(last_year)))
+
+
+def stream(seed: int, base_year: int) -> np.random.Generator:
+    """Random stream of one base year (the method and the naive reference both start from it)."""
+    return np.random.default_rng(np.random.SeedSequence(entropy=int(seed), spawn_key=(int(base_year),)))
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """A back-test's tables.
+
+    Attributes
+    ----------
+    detail : DataFrame
+        One row per method, base year, horizon, planning area and NCY: method (``method`` |
+        ``naive``), base_year, horizon [years ahead], academic_year, phase (primary |
+        secondary | sixth_form), planning_area, ncy, forecast (central) [pupils], actual
+        [pupils], lo90, hi90, lo95, hi95 (draw quantiles 5/95% and 2.5/97.5%) [pupils].
+    authority : DataFrame
+        Authority totals per method, base year, horizon and phase (primary R-Y6, secondary
+        Y7-Y11, sixth_form Y12-13): forecast, actual, dfe_accuracy_pct, lo90 ... hi95.
+    summary : DataFrame
+        Per method x phase x horizon label (``"1"`` ... ``"5"``, ``"6+"``): see
+        :func:`placeplan.backtest.metrics.summary_table`.
+    by_ncy : DataFrame
+        MAPE and coverage per method x NCY x horizon label.
+    comparison : DataFrame
+        Method and naive reference side by side per phase x horizon label.
+    base_years : tuple of int
+    draws, seed : int
+    policy, naive_policy : Policy
+    """
+
+    detail: pd.DataFrame = field(repr=False)
+    authority: pd.DataFrame = field(repr=False)
+    summary: pd.DataFrame = field(repr=False)
+    by_ncy: pd.DataFrame = field(repr=False)
+    comparison: pd.DataFrame = field(repr=False)
+    base_years: tuple[int, ...]
+    draws: int
+    seed: int
+    policy: Policy
+    naive_policy: Policy
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tables to write as CSV, by file stem (``backtest`` is the summary)."""
+        return {"backtest": self.summary, "backtest_comparison": self.comparison,
+                "backtest_authority": self.authority, "backtest_by_ncy": self.by_ncy,
+                "backtest_detail": self.detail}
+
+
+def with_policy(scenario, policy: Policy, horizon: int | None = None):
+    """The scenario with another policy (and, if given, horizon); tables shared, nothing re-validated."""
+    config = scenario.config
+    update: dict = {"policy": policy}
+    if horizon is not None:
+        update["meta"] = config.meta.model_copy(update={"horizon_years": int(horizon)})
+    return dataclasses.replace(scenario, config=config.model_copy(update=update))
+
+
+def run_projection(inputs: DemandInputs, draws: int, rng: np.random.Generator | None,
+                   settings: UncertaintySettings | None) -> Projection:
+    """Central projection plus ``draws`` Monte Carlo draws (central only when draws is 0)."""
+    if draws <= 0:
+        return project(inputs, settings=settings)
+    return project(inputs, draws=draws, rng=rng, settings=settings)
+
+
+def cell_columns(projection: Projection, actual_primary: np.ndarray, actual_secondary: np.ndarray,
+                 horizon: int, with_draws: bool) -> dict[str, np.ndarray]:
+    """Planning area x NCY x horizon rows of one projection against the actuals.
+
+    ``actual_*`` are (area, 7, horizon) [pupils], NaN where unknown. Returns columns
+    planning_area, ncy, horizon, forecast, actual, lo90, hi90, lo95, hi95.
+    """
+    parts = []
+    for central, draws, actual, areas, ncys in (
+            (projection.central_primary, projection.primary, actual_primary, projection.primary_areas, PRIMARY_NCY),
+            (projection.central_secondary, projection.secondary, actual_secondary, projection.secondary_areas,
+             SECONDARY_NCY)):
+        n_area = len(areas)
+        forecast = central[..., :horizon]
+        bounds = (interval_bounds(draws[..., :horizon]) if with_draws
+                  else np.full((4,) + forecast.shape, np.nan))
+        part = {
+            "planning_area": np.repeat(np.asarray(areas, dtype=object), 7 * horizon),
+            "ncy": np.tile(np.repeat(np.asarray(ncys), horizon), n_area),
+            "horizon": np.tile(np.arange(1, horizon + 1), n_area * 7),
+            "forecast": forecast.ravel(),
+            "actual": np.asarray(actual, dtype=float).ravel(),
+        }
+        part.update({name: bounds[i].ravel() for i, name in enumerate(BOUNDS)})
+        parts.append(part)
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def authority_columns(projection: Projection, actual_primary: np.ndarray, actual_secondary: np.ndarray,
+                      horizon: int, with_draws: bool) -> dict[str, np.ndarray]:
+    """Authority x phase x horizon rows: forecast, actual, DfE accuracy and interval.
+
+    Cells with an unknown actual are left out of the forecast, the actual and the draws
+    alike (DfE sums forecasts and actuals over the same year groups).
+    """
+    rows: dict[str, list] = {k: [] for k in ("phase", "horizon", "forecast", "actual") + BOUNDS}
+    blocks = {"primary": (projection.central_primary, projection.primary, actual_primary),
+              "secondary": (projection.central_secondary, projection.secondary, actual_secondary)}
+    for phase, block, slots in AUTHORITY_PHASES:
+        central, draws, actual = blocks[block]
+        actual = np.asarray(actual, dtype=float)[:, slots, :horizon]
+        known = ~np.isnan(actual)
+        forecast = np.where(known, central[:, slots, :horizon], 0.0).sum(axis=(0, 1))
+        observed = np.where(known.any(axis=(0, 1)), np.nansum(actual, axis=(0, 1)), np.nan)
+        if with_draws:
+            totals = np.where(known[None], draws[:, :, slots, :horizon], 0.0).sum(axis=(1, 2))
+            bounds = interval_bounds(totals)
+        else:
+            bounds = np.full((4, horizon), np.nan)
+        rows["phase"].append(np.full(horizon, phase, dtype=object))
+        rows["horizon"].append(np.arange(1, horizon + 1))
+        rows["forecast"].append(forecast)
+        rows["actual"].append(observed)
+        for i, name in enumerate(BOUNDS):
+            rows[name].append(bounds[i])
+    out = {k: np.concatenate(v) for k, v in rows.items()}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["dfe_accuracy_pct"] = np.where(out["actual"] > 0, (out["forecast"] - out["actual"]) / out["actual"] * 100,
+                                           np.nan)
+    return out
+
+
+def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: int | None = None, *,
+             settings: UncertaintySettings | None = None) -> BacktestResult:
+    """Rolling-origin back-test of the projection method against the pupils table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Loaded or in-memory scenario; its ``pupils`` table is both the history and the
+        outturn. Its ``policy`` is the method tested.
+    draws : int
+        Monte Carlo draws per base year and method [draws]; 0 = central projections only
+        (intervals and coverage NaN).
+    seed : int, optional
+        Random seed; default ``meta.seed``. Same seed, same tables.
+    min_window : int, optional
+        Years of cohort ratios required before a base year; default ``policy.ratio_window``.
+    settings : UncertaintySettings, optional
+        Monte Carlo settings (default: the engine's).
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    ValueError
+        If the history is too short for any base year.
+    """
+    config = scenario.config
+    policy = config.policy
+    seed = config.meta.seed if seed is None else int(seed)
+    window = policy.ratio_window if min_window is None else int(min_window)
+    years = scenario.tables["pupils"]["academic_year"]
+    first, last = int(years.min()), int(years.max())
+    bases = base_years(first, last, window)
+    if not bases:
+        raise ValueError(f"pupil history {first}-{last} is too short for a back-test with a {window}-year window "
+                         f"(base years run from first year + window to last year - 1)")
+    outturn = demand_inputs(with_policy(truncate_meta(scenario, last), policy, horizon=1))
+    policies = {"method": policy, "naive": naive_policy(policy)}
+    cells, totals = [], []
+    for b in bases:
+        horizon = last - b
+        known = truncate(scenario, b)
+        columns = np.searchsorted(outturn.history_years, np.arange(b + 1, last + 1))
+        actual_p = outturn.primary_nor[..., columns]
+        actual_s = outturn.secondary_nor[..., columns]
+        for name, pol in policies.items():
+            inputs = demand_inputs(with_policy(known, pol, horizon=horizon))
+            projection = run_projection(inputs, draws, stream(seed, b) if draws > 0 else None, settings)
+            keys = {"method": name, "base_year": b}
+            cells.append({**keys, **cell_columns(projection, actual_p, actual_s, horizon, draws > 0)})
+            totals.append({**keys, **authority_columns(projection, actual_p, actual_s, horizon, draws > 0)})
+    detail = _frame(cells, ["method", "base_year", "horizon", "academic_year", "phase", "planning_area", "ncy",
+                            "forecast", "actual", *BOUNDS])
+    authority = _frame(totals, ["method", "base_year", "horizon", "academic_year", "phase", "forecast", "actual",
+                                "dfe_accuracy_pct", *BOUNDS])
+    summary = summary_table(detail, authority)
+    return BacktestResult(detail=detail, authority=authority, summary=summary, by_ncy=by_ncy_table(detail),
+                          comparison=comparison_table(summary), base_years=tuple(bases), draws=int(draws),
+                          seed=seed, policy=policy, naive_policy=policies["naive"])
+
+
+def truncate_meta(scenario, base_year: int):
+    """The scenario with ``meta.base_year`` set (tables untouched): the outturn's view of history."""
+    meta = scenario.config.meta.model_copy(update={"base_year": int(base_year)})
+    return dataclasses.replace(scenario, config=scenario.config.model_copy(update={"meta": meta}))
+
+
+def stack(blocks: Sequence[dict]) -> pd.DataFrame:
+    """Stack per-projection column blocks into one table; scalar entries (method, base_year ...) repeat."""
+    sizes = [len(block["horizon"]) for block in blocks]
+    columns = {}
+    for key in blocks[0]:
+        values = [block[key] for block in blocks]
+        if isinstance(values[0], np.ndarray):
+            columns[key] = np.concatenate(values)
+        else:
+            columns[key] = np.repeat(np.asarray(values, dtype=object if isinstance(values[0], str) else None), sizes)
+    return pd.DataFrame(columns)
+
+
+def _frame(blocks: Sequence[dict], order: list[str]) -> pd.DataFrame:
+    """Stack the blocks, add academic_year (and phase from ncy), order the columns."""
+    out = stack(blocks)
+    out["base_year"] = out["base_year"].astype(int)
+    out["academic_year"] = out["base_year"] + out["horizon"]
+    if "ncy" in out.columns:
+        out["phase"] = phase_of_ncy(out["ncy"])
+    return out[order]

@@ -1,0 +1,101 @@
+"""Plain-text, fixed-width tables of back-test results (for the terminal and logs)."""
+
+from __future__ import annotations
+
+import math
+
+from placeplan.backtest.metrics import PHASES
+
+PHASE_LABELS = {"primary": "primary", "secondary": "secondary", "sixth_form": "sixth form"}
+
+
+def _num(x, fmt: str, width: int) -> str:
+    """A number right-aligned in ``width``; ``-`` when missing."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-".rjust(width)
+    return format(x, fmt).rjust(width)
+
+
+def _policy_text(policy) -> str:
+    method = policy.ratio_method.replace("_", " ")
+    return f"{policy.ratio_window}-year {method}"
+
+
+def format_comparison(result) -> str:
+    """The compact method-vs-naive table of a :class:`~placeplan.backtest.BacktestResult`.
+
+    One line per phase and horizon (years ahead; 6+ pooled): DfE forecast accuracy (mean
+    over base years, and mean of its absolute value), MAPE at planning area x NCY level with
+    the ratio method / naive, and the 90% / 95% interval coverage at planning area x NCY
+    level. Sixth form has no DfE accuracy (DfE leaves Y12-13 out).
+    """
+    c = result.comparison
+    bases = result.base_years
+    lines = [
+        f"Back-test: base years {bases[0]}-{bases[-1]} ({len(bases)}), {result.draws} draws, seed {result.seed}",
+        f"method: {_policy_text(result.policy)} ratios;  naive: last year's ratios (1-year window)",
+        "DfE accuracy = (sum forecast - sum actual) / sum actual, authority total, mean over base years "
+        "(+ = over-forecast)",
+        "",
+        f"{'':<10} {'years':>5} {'base':>4}  {'DfE accuracy %':^15}  {'|DfE accuracy| %':^15}  "
+        f"{'MAPE % (area x NCY)':^21}  {'coverage 90% / 95%':^23}",
+        f"{'phase':<10} {'ahead':>5} {'yrs':>4}  {'method':>7}{'naive':>8}  {'method':>7}{'naive':>8}  "
+        f"{'method':>7}{'naive':>7}{'ratio':>7}  {'method':>11}{'naive':>12}",
+    ]
+    lines.append("-" * len(lines[-1]))
+    for phase in PHASES:
+        rows = c[c["phase"] == phase]
+        for _, r in rows.iterrows():
+            cov_m = f"{_num(r['coverage90_method'], '.2f', 4)}/{_num(r['coverage95_method'], '.2f', 4)}"
+            cov_n = f"{_num(r['coverage90_naive'], '.2f', 4)}/{_num(r['coverage95_naive'], '.2f', 4)}"
+            lines.append(
+                f"{PHASE_LABELS[phase]:<10} {r['horizon']:>5} {int(r['n_base']):>4}  "
+                f"{_num(r['dfe_accuracy_pct_method'], '+.2f', 7)}{_num(r['dfe_accuracy_pct_naive'], '+.2f', 8)}  "
+                f"{_num(r['abs_accuracy_pct_method'], '.2f', 7)}{_num(r['abs_accuracy_pct_naive'], '.2f', 8)}  "
+                f"{_num(r['mape_pct_method'], '.2f', 7)}{_num(r['mape_pct_naive'], '.2f', 7)}"
+                f"{_num(r['mape_ratio'], '.2f', 7)}  {cov_m:>11}{cov_n:>12}")
+    lines.append("")
+    lines.append("ratio = MAPE method / MAPE naive (below 1: the method beats carrying last year's ratios forward).")
+    lines.append("Naive intervals carry no ratio uncertainty (a 1-year window has no spread), so its coverage is low "
+                 "by construction.")
+    return "\n".join(lines)
+
+
+def format_national(result, horizons: tuple[str, ...] = ("1", "3")) -> str:
+    """The national distribution of DfE accuracy across LAs (a :class:`NationalResult`), plain text.
+
+    One line per phase, horizon (default 1 and 3 years ahead, as DfE reports) and method:
+    median [p10, p90] across LAs of each LA's mean accuracy over base years, the same for
+    its absolute value, and England (sum over LAs).
+    """
+    d = result.distribution
+    bases = result.base_years
+    n_la = int(d["n_la"].max()) if len(d) else 0
+    lines = [
+        f"National back-test: {n_la} LAs, base years {bases[0]}-{bases[-1]}, {result.draws} draws; "
+        f"method {_policy_text(result.policy)}, naive 1-year window",
+        "per LA: DfE accuracy averaged over base years; across LAs: median [10th, 90th percentile]",
+        "",
+        f"{'phase':<10} {'years':>5} {'':<7} {'LAs':>4}  {'DfE accuracy %':^24}  {'|DfE accuracy| %':^24}  "
+        f"{'England %':>9}",
+    ]
+    lines.append("-" * len(lines[-1]))
+    for phase in ("primary", "secondary"):
+        for horizon in horizons:
+            for method in ("method", "naive"):
+                r = d[(d["phase"] == phase) & (d["horizon"] == horizon) & (d["method"] == method)]
+                if r.empty:
+                    continue
+                r = r.iloc[0]
+                acc = (f"{_num(r['dfe_accuracy_pct_median'], '+.2f', 6)} [{_num(r['dfe_accuracy_pct_p10'], '+.2f', 6)},"
+                       f"{_num(r['dfe_accuracy_pct_p90'], '+.2f', 6)}]")
+                absolute = (f"{_num(r['abs_accuracy_pct_median'], '.2f', 6)} "
+                            f"[{_num(r['abs_accuracy_pct_p10'], '.2f', 6)},{_num(r['abs_accuracy_pct_p90'], '.2f', 6)}]")
+                lines.append(f"{PHASE_LABELS[phase]:<10} {horizon:>5} {method:<7} {int(r['n_la']):>4}  {acc:>24}  "
+                             f"{absolute:>24}  {_num(r['england_pct'], '+.2f', 9)}")
+    if len(result.excluded):
+        lines.append("")
+        lines.append("left out: " + "; ".join(f"{r.la_code} {r.la_name} ({r.reason})"
+                                              for r in result.excluded.itertuples()))
+    return "\n".join(lines)
+
