@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("--options", metavar="A,B,C",
                              help="options to compare with the base (default: every option in the file)")
     _add_run_arguments(compare_cmd)
+    backtest_cmd = commands.add_parser("backtest", help="rolling-origin back-test of the projection method")
+    _add_scenario_arguments(backtest_cmd)
+    backtest_cmd.add_argument("--national", action="store_true",
+                              help="also back-test every English local authority (committed national tables)")
+    _add_run_arguments(backtest_cmd)
     return parser
 
 
@@ -101,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     out_dir = args.out or Path("reports") / scenario.name
     draws = args.draws or scenario.config.meta.draws
-    if args.command == "compare":
+    if args.command == "backtest":
+        written = _backtest(args, scenario, out, err, out_dir)
+    elif args.command == "compare":
         names = [n.strip() for n in args.options.split(",") if n.strip()] if args.options else None
         try:
             with err.status(f"Comparing options with {draws:,} draws ..."):
@@ -121,6 +128,29 @@ def main(argv: list[str] | None = None) -> int:
         written = save_results(results, out_dir)
     out.print("Wrote " + ", ".join(display_path(p) for p in written), highlight=False)
     return EXIT_OK
+
+
+def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list[Path]:
+    """Back-test the scenario (and optionally every LA); print the tables, write the CSVs."""
+    from placeplan.backtest import (backtest, format_comparison, format_national, national_backtest,
+                                    read_national_tables)
+
+    draws = args.draws or 200
+    seed = scenario.config.meta.seed if args.seed is None else args.seed
+    with err.status(f"Back-testing {scenario.name} from every base year with {draws:,} draws ..."):
+        result = backtest(scenario, draws=draws, seed=seed)
+    out.print(format_comparison(result), highlight=False, markup=False)
+    tables = dict(result.tables())
+    if args.national:
+        national_draws = args.draws or 100
+        with err.status(f"Back-testing every local authority with {national_draws:,} draws ..."):
+            national = national_backtest(*read_national_tables(), policy=scenario.config.policy,
+                                         draws=national_draws, seed=seed)
+        out.print(format_national(national), highlight=False, markup=False)
+        tables.update(national.tables())
+    info = {"placeplan_version": __version__, "scenario_file": str(scenario.path), "seed": seed, "draws": draws,
+            "national": bool(args.national)}
+    return write_outputs(out_dir, tables, {"backtest.json": info})
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -119,18 +119,27 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         primary, secondary = central[0], central[1]
     else:
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        pool_p = residual_pool(ratios.primary_history, inputs.policy, settings.residual_scope)
-        pool_s = residual_pool(ratios.secondary_history, inputs.policy, settings.residual_scope)
-        ratio_p = np.maximum(ratios.primary[None] + pool_p.sample(draws, rng), 0.0)
-        ratio_s = np.maximum(ratios.secondary[None] + pool_s.sample(draws, rng), 0.0)
+        sizes_p = np.nanmean(inputs.primary_nor, axis=-1) if settings.pool_areas else None
+        sizes_s = np.nanmean(inputs.secondary_nor, axis=-1) if settings.pool_areas else None
+        pool_p = residual_pool(ratios.primary_history, inputs.policy, settings.residual_scope, sizes_p)
+        pool_s = residual_pool(ratios.secondary_history, inputs.policy, settings.residual_scope, sizes_s)
+        shock_p = settings.spread * pool_p.sample(draws, rng)
+        shock_s = settings.spread * pool_s.sample(draws, rng)
+        if settings.common:  # a county-wide component, where there is more than one area to share it
+            if len(inputs.primary_areas) > 1:
+                shock_p = shock_p + settings.spread * pool_p.sample_years(draws, rng)
+            if len(inputs.secondary_areas) > 1:
+                shock_s = shock_s + settings.spread * pool_s.sample_years(draws, rng)
+        ratio_p = np.maximum(ratios.primary[None] + shock_p, 0.0)
+        ratio_s = np.maximum(ratios.secondary[None] + shock_s, 0.0)
         births = draw_births(inputs.births, inputs.births_sd, inputs.births_kind, draws, rng,
                              settings.births_rate, settings.births_cap)
         delivery = draw_delivery(inputs.delivery_factor, draws, rng, settings.delivery)
         yields = draw_yields(inputs.yields, inputs.yields_low, inputs.yields_high, draws, rng)
 
         def noise() -> tuple[np.ndarray, np.ndarray]:
-            return (settings.year_noise * pool_p.sample(draws, rng),
-                    settings.year_noise * pool_s.sample(draws, rng))
+            scale = settings.year_noise * settings.spread
+            return scale * pool_p.sample(draws, rng), scale * pool_s.sample(draws, rng)
 
         primary, secondary, _, _ = _run(inputs, ratios, ratio_p, ratio_s, births, delivery, yields, matrix,
                                         build_up, noise if settings.year_noise > 0 else None)

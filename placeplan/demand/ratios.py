@@ -100,19 +100,28 @@ def ratio_residuals(history: np.ndarray, window: int, method: str = "mean",
     ----------
     history, window, method, weights, alpha
         As in :func:`average_ratios`.
-    scope : {"window", "history"}
+    scope : {"window", "history", "forecast"}
         ``window``: the deviations of the years in the averaging window only (what the
         policy deems current behaviour); ``history``: every year of the history, measured
-        from the same window average (wider: it includes drift since the older years).
+        from the same window average (wider: it includes drift since the older years);
+        ``forecast``: one-year-ahead forecast errors of the averaging rule itself, each
+        year's ratio minus the average of the ``window`` years before it, for every year
+        that has a full window before it (out of sample, so no rescaling is needed).
 
     Returns
     -------
     ndarray, shape (..., n_years)
         Ratio minus the average [ratio]; NaN where the ratio is missing.
     """
-    if scope not in ("window", "history"):
-        raise ValueError(f"scope must be 'window' or 'history', got {scope!r}")
+    if scope not in ("window", "history", "forecast"):
+        raise ValueError(f"scope must be 'window', 'history' or 'forecast', got {scope!r}")
     history = np.asarray(history, dtype=float)
+    if scope == "forecast":
+        errors = np.full(history.shape, np.nan)
+        for t in range(window, history.shape[-1]):
+            before = average_ratios(history[..., t - window:t], window, method, weights, alpha)
+            errors[..., t] = history[..., t] - before
+        return errors
     average = average_ratios(history, window, method, weights, alpha)
     years = history[..., -window:] if scope == "window" else history
     return years - average[..., None]
