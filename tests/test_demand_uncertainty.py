@@ -56,7 +56,8 @@ def test_births_draws():
 def test_delivery_and_yield_draws():
     rng = np.random.default_rng(4)
     delivery = draw_delivery(0.74, 10_000, rng)
-    assert delivery.min() >= 0.74 * 0.6 and delivery.max() <= 0.74 * 1.1
+    assert delivery.min() >= 0.74 * 0.75 and delivery.max() <= 0.74 * 1.3
+    assert delivery.mean() == pytest.approx(0.74 * (0.75 + 1.0 + 1.3) / 3, rel=0.01)
     yields = draw_yields(np.array([0.25, 0.15, 0.02]), np.array([0.2, 0.1, 0.01]), np.array([0.3, 0.2, 0.04]),
                          10_000, rng)
     assert yields.shape == (10_000, 3)
