@@ -54,6 +54,7 @@ class Results:
     specialist_sufficiency : specialist demand against specialist places per year: the gap is pupils
         likely to need an out-of-county or independent placement (empty without SEND data)
     projection, capital, need : the arrays behind the tables
+    backtest : the method's back-test on this scenario (``placeplan.backtest.BacktestResult``), or None
     run_info : version, seed, draws, applied overrides, timings
     """
 
@@ -73,6 +74,7 @@ class Results:
     projection: Projection = field(repr=False)
     capital: CapitalStep = field(repr=False)
     need: SufficiencyResult = field(repr=False)
+    backtest: Any = field(default=None, repr=False)
     run_info: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -91,8 +93,12 @@ class Results:
         return {name: table for name, table in tables.items() if not table.empty or name == "specialist_capacity"}
 
 
+BACKTEST_DRAWS = 200
+
+
 def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | None = None,
-        sets: list[tuple[str, Any]] | tuple = (), draws: int | None = None, seed: int | None = None) -> Results:
+        sets: list[tuple[str, Any]] | tuple = (), draws: int | None = None, seed: int | None = None,
+        backtest: bool = True) -> Results:
     """Run placeplan on a scenario and return the results (nothing is written).
 
     Parameters
@@ -102,6 +108,8 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     sets : ``(dotted.key, value)`` pairs to apply when loading from a path
     draws : Monte Carlo draws; default the scenario's ``meta.draws``
     seed : random seed; default the scenario's ``meta.seed``
+    backtest : also back-test the method on the scenario's history (for the report), with at
+        most ``BACKTEST_DRAWS`` draws
     """
     timings: dict[str, float] = {}
     clock = _Clock(timings)
@@ -137,6 +145,15 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
             special.base_places + capital.timeline.specialist, special.base_places + capital.planned.specialist[0],
             years, config.policy.operating_margin, quantiles)
     clock.lap("sufficiency_s")
+    tested = None
+    if backtest:
+        from placeplan.backtest import backtest as run_backtest
+        from placeplan.backtest.core import base_years
+
+        history = tables["pupils"]["academic_year"]
+        if base_years(history.min(), min(history.max(), config.meta.base_year), config.policy.ratio_window):
+            tested = run_backtest(scenario, draws=min(draws, BACKTEST_DRAWS), seed=seed)
+        clock.lap("backtest_s")
     live = pipeline.live_projects(config)
     results = Results(
         scenario=scenario,
@@ -155,6 +172,7 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         projection=projection,
         capital=capital,
         need=need,
+        backtest=tested,
         run_info={
             "placeplan_version": __version__,
             "scenario_file": str(scenario.path),

@@ -16,7 +16,7 @@ from placeplan.api import compare, default_scenario_path, run
 from placeplan.errors import ScenarioError
 from placeplan.outputs.console import (print_base_position, print_comparison, print_programme, print_specialist,
                                        print_sufficiency)
-from placeplan.outputs.files import save_results, write_outputs
+from placeplan.outputs.files import save_comparison, save_results, write_outputs
 from placeplan.scenario.load import display_path, load_scenario
 from placeplan.scenario.overrides import parse_set
 
@@ -117,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
             return EXIT_PROBLEMS
         print_comparison(out, comparison)
-        written = write_outputs(out_dir, comparison.tables(), {"compare.json": comparison.run_info})
+        with err.status("Writing the report ..."):
+            results = run(scenario, draws=args.draws, seed=args.seed)
+            written = save_comparison(comparison, results, out_dir)
     else:
         with err.status(f"Running {scenario.name} with {draws:,} draws ..."):
             results = run(scenario, draws=args.draws, seed=args.seed)
@@ -125,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         print_programme(out, results)
         print_sufficiency(out, results)
         print_specialist(out, results)
-        written = save_results(results, out_dir)
+        with err.status("Writing the report, workbook and tables ..."):
+            written = save_results(results, out_dir)
     out.print("Wrote " + ", ".join(display_path(p) for p in written), highlight=False)
     return EXIT_OK
 

@@ -76,8 +76,11 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
     scap = ["scap_methodology.csv", "scap_place_planning.csv", "scap_planned_places.csv",
             "scap_pupil_forecasts.csv", "scap_return.xlsx", "scap_school_capacity.csv",
             "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv"]
-    assert names == sorted(["base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv", "run.json",
-                            "specialist_capacity.csv", "sufficiency.csv", "sufficiency_totals.csv", *scap])
+    assert names == sorted(["backtest.csv", "base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv",
+                            "report.html", "report.pdf", "run.json", "specialist_capacity.csv", "sufficiency.csv",
+                            "sufficiency_totals.csv", *scap])
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "South Primary expansion" in (out / "report.html").read_text()
     info = json.loads((out / "run.json").read_text())
     assert info["applied_overrides"] == ["override:high_housing", "override:late_south"]
     assert info["seed"] == 1 and info["placeplan_version"]
@@ -101,3 +104,21 @@ def test_console_script_runs_as_a_process(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2
     assert "lies outside the scenario's folder" in done.stderr
+
+
+def test_compare_writes_options_and_report(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", "--options", "no_replacement,westfield_rebuild", "--draws", "20", "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["compare.json", "options.csv", "options_openings.csv", "options_summary.csv",
+                     "report.html", "report.pdf"]
+    summary = pd.read_csv(out / "options_summary.csv")
+    assert set(summary["option"]) >= {"no_replacement", "westfield_rebuild"}
+    html = (out / "report.html").read_text()
+    assert "Options compared" in html and "westfield_rebuild" in html
+
+
+def test_compare_unknown_option_exits_2(tmp_path, capsys):
+    assert main(["compare", "--options", "no_such_option", "--draws", "5", "--out", str(tmp_path / "x")]) == 2
+    assert "no_such_option" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -46,12 +46,27 @@ def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dic
 def save_results(results, out_dir: Path) -> list[Path]:
     """Save everything a run produces into ``out_dir``, all or nothing.
 
-    The run's CSV tables, the SCAP-shaped tables (``scap_*.csv`` and ``scap_return.xlsx``) and
+    The run's CSV tables, the SCAP-shaped tables (``scap_*.csv`` and ``scap_return.xlsx``), the
+    report (``report.html``, ``report.pdf``, with the back-test when the run made one) and
     ``run.json``.
     """
+    from placeplan.outputs.report import render_report
     from placeplan.outputs.scap import scap_tables, scap_workbook
 
     scap = scap_tables(results)
     tables = {**results.tables(), **{f"scap_{name}": table for name, table in scap.items()}}
+    if results.backtest is not None:
+        tables["backtest"] = results.backtest.comparison
+    html, pdf = render_report(results, backtest=results.backtest)
     return write_outputs(out_dir, tables, {"run.json": results.run_info},
-                         blobs={"scap_return.xlsx": scap_workbook(results, scap)})
+                         blobs={"scap_return.xlsx": scap_workbook(results, scap),
+                                "report.html": html.encode("utf-8"), "report.pdf": pdf})
+
+
+def save_comparison(comparison, results, out_dir: Path) -> list[Path]:
+    """Save an option comparison (CSVs, ``compare.json``) with its report into ``out_dir``."""
+    from placeplan.outputs.report import render_report
+
+    html, pdf = render_report(results, comparison, backtest=results.backtest)
+    return write_outputs(out_dir, comparison.tables(), {"compare.json": comparison.run_info},
+                         blobs={"report.html": html.encode("utf-8"), "report.pdf": pdf})

@@ -1,0 +1,260 @@
+"""The report's charts (matplotlib, Agg backend): each function takes plain numbers and returns PNG bytes.
+
+Charts never rely on colour alone: lines differ in style and markers, bands in hatching, and
+every number a chart shows is also in a table beside it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter
+
+from placeplan.outputs.report import style
+from placeplan.outputs.report.fmt import ay_short
+
+THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A capital project's opening on a fan chart: ``kind`` is 'planned', 'likely' or 'both'."""
+
+    year: int
+    label: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Fan:
+    """Pupils against places over time for one planning area (or the specialist total).
+
+    years : projected academic years; central/low/high : pupils (central projection, 5% and
+    95% of draws); planned : places as planned; places_low/high : places, 5% and 95% of
+    draws; base_year/base_pupils/base_places : the observed starting point (may be blank).
+    """
+
+    years: list[int]
+    central: list[float]
+    low: list[float]
+    high: list[float]
+    planned: list[float]
+    places_low: list[float]
+    places_high: list[float]
+    base_year: int | None = None
+    base_pupils: float | None = None
+    base_places: float | None = None
+    markers: list[Marker] = field(default_factory=list)
+    pupils_label: str = "Pupils, central projection"
+    places_label: str = "Places as planned"
+    shade_gap: bool = False
+    needed: list[float] | None = None  # places needed (central) per projected year, drawn as a strip below
+
+
+def _with_base(fan: Fan, values: list[float], start: float | None) -> tuple[list[int], list[float]]:
+    if fan.base_year is None or start is None or not np.isfinite(start):
+        return list(fan.years), list(values)
+    return [fan.base_year, *fan.years], [start, *values]
+
+
+def fan_chart(fan: Fan, width: float = 6.0, height: float = 3.1) -> bytes:
+    """Demand fan (central line, 5-95% band) against places (planned line, simulated band).
+
+    With ``fan.needed``, a strip below shows the places needed each year (central), which can be
+    positive while total places exceed total pupils: need is counted year group by year group.
+    """
+    with plt.rc_context(style.RC):
+        if fan.needed is not None:
+            fig, (ax, strip) = plt.subplots(2, 1, figsize=(width, height + 0.55), sharex=True,
+                                            gridspec_kw={"height_ratios": [4.2, 1], "hspace": 0.12})
+        else:
+            fig, ax = plt.subplots(figsize=(width, height))
+            strip = None
+        xs, central = _with_base(fan, fan.central, fan.base_pupils)
+        _, low = _with_base(fan, fan.low, fan.base_pupils)
+        _, high = _with_base(fan, fan.high, fan.base_pupils)
+        _, planned = _with_base(fan, fan.planned, fan.base_places)
+        _, p_low = _with_base(fan, fan.places_low, fan.base_places)
+        _, p_high = _with_base(fan, fan.places_high, fan.base_places)
+        handles = []
+        band = ax.fill_between(xs, low, high, color=style.DEMAND_BAND, alpha=0.75, linewidth=0, zorder=1)
+        handles.append((band, "Pupils, 90% of simulations"))
+        if np.nanmax(np.abs(np.subtract(p_high, p_low))) >= 0.5:
+            pband = ax.fill_between(xs, p_low, p_high, facecolor="none", edgecolor=style.PLACES, hatch="////",
+                                    linewidth=0, zorder=2)
+            handles.append((pband, "Places, 90% of simulations"))
+        if fan.shade_gap:
+            gap = np.array(central) > np.array(planned)
+            if gap.any():
+                g = ax.fill_between(xs, planned, central, where=gap, interpolate=True, facecolor=style.SHORT,
+                                    alpha=0.18, edgecolor=style.SHORT, hatch="\\\\\\", linewidth=0, zorder=2)
+                handles.append((g, "Gap: pupils without a place in county"))
+        (pl,) = ax.plot(xs, planned, color=style.PLACES, linestyle="--", linewidth=1.8, marker="s", markersize=3,
+                        zorder=4)
+        handles.append((pl, fan.places_label))
+        (dl,) = ax.plot(xs, central, color=style.DEMAND, linewidth=2.0, marker="o", markersize=3.2, zorder=5)
+        handles.append((dl, fan.pupils_label))
+        if fan.base_year is not None and fan.base_pupils is not None and np.isfinite(fan.base_pupils):
+            (bp,) = ax.plot([fan.base_year], [fan.base_pupils], linestyle="none", marker="D", markersize=5.5,
+                            color=style.INK, zorder=6)
+            handles.append((bp, f"On roll, {fan.base_year}/{(fan.base_year + 1) % 100:02d} (actual)"))
+        values = np.array([*low, *high, *p_low, *p_high, *central, *planned], dtype=float)
+        values = values[np.isfinite(values)]
+        lo, hi = (values.min(), values.max()) if values.size else (0.0, 1.0)
+        pad = max((hi - lo) * 0.12, max(abs(hi), 1.0) * 0.02)
+        ax.set_ylim(max(lo - pad, 0), hi + pad * (2.6 if fan.markers else 1.0))
+        _project_markers(ax, fan.markers, handles)
+        ax.set_xlim(xs[0] - 0.4, xs[-1] + 0.4)
+        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.set_ylabel("Pupils or places")
+        ax.grid(axis="y", color=style.GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        bottom_ax = ax
+        if strip is not None:
+            _needed_strip(strip, fan.years, fan.needed)
+            bottom_ax = strip
+            handles.append((Patch(facecolor=style.PLACES_BAND, edgecolor=style.SHORT, hatch="////", linewidth=0.6),
+                            "Places needed (central)"))
+        bottom_ax.set_xticks(xs)
+        bottom_ax.set_xticklabels([ay_short(x) for x in xs])
+        bottom_ax.set_xlabel("Academic year")
+        ncol = 3 if max(len(t) for _, t in handles) <= 28 else 2
+        fig.legend([h for h, _ in handles], [t for _, t in handles], loc="lower center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=ncol, handlelength=2.2, columnspacing=1.0)
+        rows = (len(handles) + ncol - 1) // ncol
+        legend_in = 0.17 * rows + 0.5
+        fig.subplots_adjust(left=0.1, right=0.98, top=0.97, bottom=legend_in / fig.get_figheight())
+        return style.png(fig)
+
+
+def _needed_strip(ax, years: list[int], needed: list[float]) -> None:
+    """Bars of places needed (central) per year, each labelled with its number."""
+    values = np.nan_to_num(np.asarray(needed, dtype=float))
+    top = max(float(values.max()), 1.0)
+    ax.bar(years, values, width=0.6, facecolor=style.PLACES_BAND, edgecolor=style.SHORT, hatch="////",
+           linewidth=0.6)
+    for year, value in zip(years, values):
+        if value >= 0.5:
+            ax.text(year, value + top * 0.06, f"{value:,.0f}", ha="center", va="bottom", fontsize=6.8,
+                    color=style.INK)
+    if not (values >= 0.5).any():
+        ax.text(0.5, 0.45, "No places needed in any year (central projection)", transform=ax.transAxes,
+                ha="center", va="center", fontsize=7, color=style.MUTED)
+    ax.set_ylim(0, top * 1.55)
+    ax.set_yticks([])
+    ax.set_ylabel("Places\nneeded", rotation=0, ha="right", va="center", labelpad=4, fontsize=7)
+    ax.spines["left"].set_visible(False)
+
+
+def _project_markers(ax, markers: list[Marker], handles: list) -> None:
+    """Vertical lines at project openings, labelled at the top; close labels are stacked, not overlapped."""
+    if not markers:
+        return
+    by_year: dict[int, list[Marker]] = {}
+    for m in markers:
+        by_year.setdefault(m.year, []).append(m)
+    transform = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    placed: list[tuple[float, float]] = []  # (year, lowest y used)
+    for year, group in sorted(by_year.items()):
+        solid = any(m.kind in ("likely", "both") for m in group)
+        ax.axvline(year, color=style.LIKELY if solid else style.PLANNED, linestyle="-" if solid else ":",
+                   linewidth=1.0 if solid else 1.3, zorder=3)
+        lines = [line for m in group for line in textwrap.wrap(m.label, 30)]
+        y = 0.985
+        for other_year, bottom in placed:
+            if year - other_year < 2.6:
+                y = min(y, bottom - 0.02)
+        ax.text(year + 0.08, y, "\n".join(lines), transform=transform, fontsize=6.3, va="top", ha="left",
+                color=style.INK, zorder=7, linespacing=1.1,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8})
+        placed.append((year, y - 0.075 * len(lines)))
+    handles.append((plt.Line2D([], [], color=style.PLANNED, linestyle=":", linewidth=1.3), "Project: planned opening"))
+    handles.append((plt.Line2D([], [], color=style.LIKELY, linestyle="-", linewidth=1.0),
+                    "Project: most likely opening"))
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    """One project on the delivery chart: chance of being open by September of each year."""
+
+    label: str
+    planned_year: int
+    p_open_by: dict[int, float]
+
+
+def programme_chart(rows: list[ProgrammeRow], years: list[int], width: float = 7.2) -> bytes:
+    """Each project a row; each academic year a cell showing the chance its places are open by then."""
+    with plt.rc_context(style.RC):
+        height = 0.9 + 0.52 * len(rows)
+        fig, ax = plt.subplots(figsize=(width, height))
+        cmap = plt.get_cmap("Blues")
+        for i, row in enumerate(rows):
+            y = len(rows) - 1 - i
+            for j, year in enumerate(years):
+                p = float(row.p_open_by.get(year, 0.0))
+                colour = cmap(0.08 + 0.8 * p)
+                ax.add_patch(Rectangle((j, y + 0.08), 1, 0.84, facecolor=colour, edgecolor="white", linewidth=1.5))
+                likely = p >= 0.5 and (j == 0 or float(row.p_open_by.get(years[j - 1], 0.0)) < 0.5)
+                text = f"{p:.0%}" if 0.005 <= p < 0.995 or p in (0.0, 1.0) else ("<1%" if p < 0.5 else ">99%")
+                ax.text(j + 0.5, y + 0.5, text, ha="center", va="center", fontsize=7.5,
+                        fontweight="bold" if likely else "normal", color="white" if p > 0.55 else style.INK)
+            if row.planned_year in years:
+                j = years.index(row.planned_year)
+                ax.add_patch(Rectangle((j + 0.04, y + 0.1), 0.92, 0.8, facecolor="none", edgecolor=style.INK,
+                                       linewidth=2.0))
+        ax.set_xlim(0, len(years))
+        ax.set_ylim(0, len(rows))
+        ax.set_xticks([j + 0.5 for j in range(len(years))])
+        ax.set_xticklabels([f"Sept {y}\n({ay_short(y)})" for y in years])
+        ax.xaxis.tick_top()
+        ax.set_yticks([len(rows) - 1 - i + 0.5 for i in range(len(rows))])
+        ax.set_yticklabels(["\n".join(textwrap.wrap(r.label, 34)) for r in rows])
+        ax.tick_params(length=0)
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(False)
+        legend = [Patch(facecolor="none", edgecolor=style.INK, linewidth=2.0, label="Planned opening year"),
+                  Patch(facecolor=cmap(0.88),
+                        label="Chance places are open by that September (bold: first year above 50%)")]
+        ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(0, -0.02), ncol=1, handlelength=1.6)
+        fig.subplots_adjust(left=0.36, right=0.99, top=1 - 0.55 / height, bottom=0.62 / height)
+        return style.png(fig, tight=True)
+
+
+@dataclass(frozen=True)
+class OptionBar:
+    """One option on the comparison chart."""
+
+    label: str
+    cost_p50: float
+    cost_p05: float
+    cost_p95: float
+    note: str
+
+
+def options_chart(bars: list[OptionBar], width: float = 7.2) -> bytes:
+    """Capital cost of each option (median with 5-95% range), annotated with its unmet place-years."""
+    with plt.rc_context(style.RC):
+        height = 0.8 + 0.42 * len(bars)
+        fig, ax = plt.subplots(figsize=(width, height))
+        ys = np.arange(len(bars))[::-1]
+        p50 = np.array([b.cost_p50 for b in bars]) / 1e6
+        lo = p50 - np.array([b.cost_p05 for b in bars]) / 1e6
+        hi = np.array([b.cost_p95 for b in bars]) / 1e6 - p50
+        ax.barh(ys, p50, color=style.DEMAND_BAND, edgecolor=style.DEMAND, height=0.6)
+        ax.errorbar(p50, ys, xerr=[lo, hi], fmt="none", ecolor=style.INK, elinewidth=1.0, capsize=3)
+        right = float((p50 + hi).max()) if len(bars) else 1.0
+        for y, b, x in zip(ys, bars, p50 + hi):
+            ax.text(x + right * 0.02, y, f"£{b.cost_p50 / 1e6:,.1f}m · {b.note}", va="center", fontsize=7.2)
+        ax.set_yticks(ys)
+        ax.set_yticklabels(["\n".join(textwrap.wrap(b.label, 30)) for b in bars])
+        ax.set_xlim(0, right * 1.75)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}m"))
+        ax.set_xlabel("Capital cost still to spend, outturn prices (bar: median; whiskers: 5–95% of simulations)")
+        ax.grid(axis="x", color=style.GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        fig.subplots_adjust(left=0.3, right=0.98, top=0.97, bottom=0.55 / height + 0.08)
+        return style.png(fig, tight=True)

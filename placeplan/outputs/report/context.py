@@ -1,0 +1,78 @@
+"""Everything the template shows, gathered from the results once (charts and maps drawn here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from placeplan.outputs.report import method, options, sections, summary
+from placeplan.outputs.report.fmt import ay, num
+
+TITLE_SUFFIX = "School places: sufficiency and capital programme"
+
+
+def default_map_year(results) -> int:
+    """Base year + 3, or the nearest projected year."""
+    years = sorted(int(y) for y in results.sufficiency["academic_year"].unique())
+    target = results.scenario.config.meta.base_year + 3
+    if not years:
+        return target
+    return min(years, key=lambda y: (abs(y - target), y))
+
+
+def build_context(results, comparison=None, backtest=None, map_year: int | None = None) -> dict:
+    """The report's content as plain data: text, tables (``blocks.Table``) and images (``blocks.Image``)."""
+    meta = results.scenario.config.meta
+    info = results.run_info
+    year = map_year if map_year is not None else default_map_year(results)
+    special = sections.specialist_section(results)
+    parts = [("summary", "Summary for the DfE meeting"),
+             ("maps", "Where places fall short: maps"),
+             ("areas", "Planning areas: pupils against places"),
+             ("programme", "Capital programme: what opens, and when")]
+    if special is not None:
+        parts.append(("specialist", "Specialist (SEND) places"))
+    parts += [("options", "Options compared"), ("backtest", "Forecast accuracy (back-test)"),
+              ("method", "Method, data and approximations")]
+    numbered = {key: f"{i}. {title}" for i, (key, title) in enumerate(parts, start=1)}
+    years = sorted(int(y) for y in results.sufficiency["academic_year"].unique())
+    facts = [f"{meta.la_name} (LA {meta.la_code})",
+             f"base year {ay(meta.base_year)}, projected to {ay(years[-1]) if years else '–'}",
+             f"{num(info.get('draws'))} simulations, seed {info.get('seed')}",
+             f"capital programme as at {meta.programme_date.strftime('%B %Y')}"]
+    overrides = info.get("applied_overrides") or []
+    if overrides:
+        facts.append("overrides: " + ", ".join(str(o) for o in overrides))
+    areas = sections.area_sections(results)
+    return {
+        "title": meta.title,
+        "subtitle": TITLE_SUFFIX,
+        "facts": facts,
+        "version": info.get("placeplan_version", ""),
+        "contents": [(key, numbered[key]) for key, _ in parts],
+        "heading": numbered,
+        "summary": summary.summary_section(results, comparison, year),
+        "maps": sections.maps_section(results, year),
+        "areas": areas,
+        "area_phases": _phases(areas),
+        "programme": sections.programme_section(results),
+        "specialist": special,
+        "options": options.options_section(comparison),
+        "backtest": options.backtest_section(backtest),
+        "method": method.method_section(results, special is not None),
+        "margin": f"{results.scenario.config.policy.operating_margin:.0%}",
+        "map_year": ay(year),
+    }
+
+
+def _phases(areas: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Area sections grouped by phase, primary first."""
+    groups: dict[str, list[dict]] = {}
+    for area in areas:
+        groups.setdefault(area["phase"], []).append(area)
+    return list(groups.items())
+
+
+def has_specialist(results) -> bool:
+    """True when the results carry a non-empty specialist sufficiency table."""
+    table = getattr(results, "specialist_sufficiency", None)
+    return isinstance(table, pd.DataFrame) and not table.empty

@@ -1,0 +1,188 @@
+"""Numbers the report needs, taken from a ``Results`` object (no formatting, no I/O).
+
+Bands are computed from the draws behind the tables (``results.need``) when they are there, so
+a 5-95% range of a phase total is a range of totals, not a sum of year-group ranges; without
+the draws it falls back to summing the tidy tables' quantiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from placeplan.outputs.report.fmt import is_blank
+
+YEAR_GROUPS = {"primary": range(0, 7), "secondary": range(7, 12)}
+PHASE_PROVISIONS = {"primary": ("primary",), "secondary": ("secondary", "sixth_form")}
+LOW, HIGH = 0.05, 0.95
+
+
+@dataclass(frozen=True)
+class Area:
+    """An official planning area and phase in the sufficiency table."""
+
+    code: str
+    name: str
+    phase: str
+
+
+def official_areas(results) -> list[Area]:
+    """Official planning areas with sufficiency results, primary first, in the table's order."""
+    table = results.sufficiency
+    keys = table[["planning_area", "name", "phase"]].drop_duplicates(["planning_area", "phase"])
+    order = {"primary": 0, "secondary": 1}
+    rows = sorted(keys.itertuples(index=False), key=lambda r: order.get(r.phase, 2))
+    return [Area(str(r.planning_area), str(r.name), str(r.phase)) for r in rows]
+
+
+def area_rows(results, area: Area) -> pd.DataFrame:
+    """The sufficiency rows of one area and phase, by academic year."""
+    table = results.sufficiency
+    rows = table[(table["planning_area"] == area.code) & (table["phase"] == area.phase)]
+    return rows.sort_values("academic_year").reset_index(drop=True)
+
+
+def base_row(results, area: Area) -> dict | None:
+    """Base-year pupils on roll and places for an official area and phase (None if absent)."""
+    table = results.base_position
+    rows = table[(table["planning_area"] == area.code) & (table["provision"] == area.phase)]
+    if "kind" in rows.columns:
+        rows = rows[rows["kind"] == "official"]
+    if rows.empty:
+        return None
+    return rows.iloc[0].to_dict()
+
+
+def _draw_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.quantile(values, LOW, axis=0), np.quantile(values, HIGH, axis=0)
+
+
+def bands(results, area: Area, years: list[int]) -> dict[str, np.ndarray]:
+    """Pupils and places in the phase's year groups: 5% and 95% of draws, per year."""
+    ncys = list(YEAR_GROUPS.get(area.phase, range(0, 0)))
+    need = getattr(results, "need", None)
+    if need is not None and area.code in need.areas and ncys:
+        a = list(need.areas).index(area.code)
+        idx = [list(need.years).index(y) for y in years]
+        demand = need.demand[:, a][:, ncys][:, :, idx].sum(axis=1)
+        places = need.places[:, a][:, ncys][:, :, idx].sum(axis=1)
+        d_low, d_high = _draw_band(demand)
+        p_low, p_high = _draw_band(places)
+        return {"pupils_low": d_low, "pupils_high": d_high, "places_low": p_low, "places_high": p_high}
+    demand = results.demand
+    demand = demand[(demand["planning_area"] == area.code) & demand["ncy"].isin(ncys)]
+    cap = results.capacity
+    cap = cap[(cap["planning_area"] == area.code) & cap["ncy"].isin(ncys)]
+    out = {}
+    for name, frame, col in (("pupils_low", demand, "p05"), ("pupils_high", demand, "p95"),
+                             ("places_low", cap, "p05"), ("places_high", cap, "p95")):
+        sums = frame.groupby("academic_year")[col].sum() if col in frame.columns else pd.Series(dtype=float)
+        out[name] = np.array([float(sums.get(y, np.nan)) for y in years])
+    return out
+
+
+PROGRAMME_COLUMNS = ["project", "name", "status", "provision", "places_change", "planned_opening_year", "p_on_time",
+                     "opening_year_p05", "opening_year_p50", "opening_year_p95", "cost_gbp_mean", "cost_gbp_p05",
+                     "cost_gbp_p50", "cost_gbp_p95", "funding_source"]
+
+
+def programme_table(results) -> pd.DataFrame:
+    """The simulated programme table, with every column the report reads (blank when absent)."""
+    table = results.programme
+    missing = [c for c in PROGRAMME_COLUMNS if c not in table.columns]
+    return table.reindex(columns=[*table.columns, *missing]) if missing else table
+
+
+def project_places(results) -> pd.DataFrame:
+    """Live projects with where their places go: project, name, short, provision, places, planning_area,
+    planned_year, likely_year, p05_year, p95_year, p_on_time, status."""
+    programme = programme_table(results)
+    plan = results.capital_projects
+    schools = results.scenario.tables["schools"].set_index("school_id")
+    rows = []
+    for row in plan.itertuples(index=False):
+        live = programme[programme["project"] == row.project]
+        if live.empty or is_blank(row.provision):
+            continue
+        sim = live.iloc[0]
+        area = row.planning_area if not is_blank(row.planning_area) else None
+        if not is_blank(row.school_id) and row.school_id in schools.index:
+            school = schools.loc[row.school_id]
+            column = "primary_planning_area" if row.provision == "primary" else "secondary_planning_area"
+            if column in school.index and not is_blank(school[column]):
+                area = str(school[column])
+        short = row.school_name if not is_blank(row.school_name) else row.name
+        rows.append({"project": row.project, "name": row.name, "short": str(short), "provision": row.provision,
+                     "places": row.places_change, "planning_area": area, "status": row.status,
+                     "planned_year": int(sim["planned_opening_year"]),
+                     "likely_year": sim.get("opening_year_p50"), "p05_year": sim.get("opening_year_p05"),
+                     "p95_year": sim.get("opening_year_p95"), "p_on_time": sim.get("p_on_time")})
+    return pd.DataFrame(rows, columns=["project", "name", "short", "provision", "places", "planning_area", "status",
+                                       "planned_year", "likely_year", "p05_year", "p95_year", "p_on_time"])
+
+
+def in_delivery(results) -> pd.DataFrame:
+    """Programme rows still being delivered at the programme date (not complete and open before it)."""
+    table = programme_table(results)
+    date = results.scenario.config.meta.programme_date
+    year_now = date.year if date.month >= 9 else date.year - 1
+    done = (table["status"] == "complete") & (table["planned_opening_year"] <= year_now)
+    return table[~done].reset_index(drop=True)
+
+
+def programme_cost(results) -> dict[str, float] | None:
+    """Cost still to spend on projects in delivery: mean and 5-95% of the total over draws."""
+    keep = set(in_delivery(results)["project"])
+    capital = getattr(results, "capital", None)
+    programme = getattr(capital, "programme", None)
+    if programme is not None and keep:
+        cols = [j for j, k in enumerate(programme.keys) if k in keep]
+        total = programme.cost_gbp[:, cols].sum(axis=1)
+        return {"mean": float(total.mean()), "low": float(np.quantile(total, LOW)),
+                "high": float(np.quantile(total, HIGH))}
+    if not keep:
+        return None
+    table = programme_table(results)
+    rows = table[table["project"].isin(keep)]
+    return {"mean": float(rows["cost_gbp_mean"].sum()), "low": np.nan, "high": np.nan}
+
+
+def map_class(needed: float, spare_pct: float) -> str:
+    """Class of an area-year: short by 30+, 10-29 or 1-9 places, else spare under 5%, 5-10% or 10%+."""
+    if not is_blank(needed) and needed >= 29.5:
+        return "short_30"
+    if not is_blank(needed) and needed >= 9.5:
+        return "short_10"
+    if not is_blank(needed) and needed >= 0.5:
+        return "short_1"
+    if is_blank(spare_pct):
+        return "none"
+    if spare_pct >= 10:
+        return "spare_10"
+    if spare_pct >= 5:
+        return "spare_5"
+    return "spare_0"
+
+
+def chance_class(p: float) -> str:
+    """Class of a chance of shortfall: 90%+, 50-90%, 10-50%, under 10%."""
+    if is_blank(p):
+        return "none"
+    return "p_90" if p >= 0.9 else "p_50" if p > 0.5 else "p_10" if p >= 0.1 else "p_0"
+
+
+def school_points(results) -> pd.DataFrame:
+    """Open schools with coordinates and their total places: easting, northing, places, phase, name."""
+    schools = results.scenario.tables["schools"]
+    capacity = results.scenario.tables["capacity"]
+    places = capacity.groupby("school_id")["net_capacity"].sum()
+    frame = schools.copy()
+    if "status" in frame.columns:
+        frame = frame[frame["status"] == "open"]
+    frame["places"] = frame["school_id"].map(places).fillna(0.0)
+    for column in ("easting", "northing"):
+        if column not in frame.columns:
+            frame[column] = np.nan
+    return frame[["easting", "northing", "places", "phase", "name"]].reset_index(drop=True)

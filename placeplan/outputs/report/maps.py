@@ -1,0 +1,192 @@
+"""Maps of planning areas (geopandas, British National Grid) as PNG bytes.
+
+The scenario names the files: ``planning_areas.geometry`` (polygons with a ``planning_area``
+property) and ``planning_areas.boundary`` (the authority's outline), GeoJSON or GeoPackage in
+any CRS (GeoJSON is WGS84); both are reprojected to EPSG:27700, as are school points given by
+easting and northing. Reading these two files is the report's only I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import matplotlib.patheffects as pe
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from placeplan.outputs.report import style
+
+BNG = "EPSG:27700"
+SCHOOL_MARKERS = {"primary": ("o", "Primary school"), "secondary": ("s", "Secondary school"),
+                  "all_through": ("D", "All-through school"), "special": ("^", "Special school or AP")}
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Polygons (with ``planning_area``) and outline, in EPSG:27700."""
+
+    areas: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame | None
+
+
+def read_layers(scenario) -> tuple[Layers | None, str]:
+    """The scenario's map layers, or None and the reason they cannot be drawn."""
+    section = scenario.config.planning_areas
+    if not section.geometry:
+        return None, "The scenario names no planning-area polygons (planning_areas.geometry), so there are no maps."
+    try:
+        areas = gpd.read_file(scenario.file("planning_areas.geometry"))
+    except Exception as exc:  # a broken map file must not stop the report
+        return None, f"The planning-area polygons could not be read ({type(exc).__name__}), so there are no maps."
+    if "planning_area" not in areas.columns or areas.empty:
+        return None, "The planning-area polygons have no planning_area property, so there are no maps."
+    areas = _to_bng(areas)
+    areas["planning_area"] = areas["planning_area"].astype(str)
+    boundary = None
+    if section.boundary:
+        try:
+            boundary = _to_bng(gpd.read_file(scenario.file("planning_areas.boundary")))
+        except Exception:
+            boundary = None
+    return Layers(areas, boundary), ""
+
+
+def _to_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        frame = frame.set_crs("OGC:CRS84")
+    return frame.to_crs(BNG)
+
+
+@dataclass(frozen=True)
+class MapClass:
+    """A legend class: its key in ``style.CLASS_STYLE`` or ``style.CHANCE_STYLE`` and its label."""
+
+    key: str
+    label: str
+
+
+def area_map(layers: Layers, codes: list[str], classes: dict[str, str], labels: dict[str, str],
+             legend: list[MapClass], styles: dict[str, dict], schools: pd.DataFrame | None = None,
+             width: float = 10.0, height: float = 8.6, legend_title: str = "") -> bytes:
+    """Planning areas ``codes`` filled by class, labelled, with the outline and (optionally) school points.
+
+    ``schools`` has easting, northing, places and phase (one row per school).
+    """
+    with plt.rc_context(style.RC):
+        fig, ax = plt.subplots(figsize=(width, height))
+        shown = layers.areas[layers.areas["planning_area"].isin(codes)].copy()
+        shown["_area"] = shown.geometry.area
+        shown = shown.sort_values("_area", ascending=False)  # small (and overlapping) areas on top
+        for row in shown.itertuples():
+            key = classes.get(row.planning_area, "none")
+            s = styles.get(key, style.CLASS_STYLE["none"])
+            gpd.GeoSeries([row.geometry], crs=BNG).plot(ax=ax, facecolor=s["color"], edgecolor=style.INK,
+                                                        linewidth=0.7, hatch=s.get("hatch") or None)
+        if layers.boundary is not None:
+            layers.boundary.boundary.plot(ax=ax, color=style.INK, linewidth=1.4)
+        handles = [Patch(facecolor=styles[c.key]["color"], hatch=styles[c.key].get("hatch") or None,
+                         edgecolor=style.INK, linewidth=0.6, label=c.label) for c in legend]
+        if schools is not None and not schools.empty:
+            handles += _schools(ax, schools)
+        bounds = (layers.boundary if layers.boundary is not None else shown).total_bounds
+        pad = 0.03 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+        ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
+        ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), title=legend_title or None,
+                  title_fontproperties={"weight": "bold", "size": 7.5}, alignment="left", labelspacing=0.7,
+                  handlelength=2.2, handleheight=1.4, borderaxespad=0.2)
+        fig.subplots_adjust(left=0.01, right=0.66 if width > 5 else 0.5, top=0.99, bottom=0.01)
+        _place_labels(fig, ax, shown, labels)
+        _scale_bar(ax)
+        return style.png(fig, tight=True)
+
+
+def _schools(ax, schools: pd.DataFrame) -> list:
+    """School points sized by places (area proportional), marker by phase; returns legend handles."""
+    schools = schools.dropna(subset=["easting", "northing"])
+    top = max(float(schools["places"].max()), 1.0)
+    scale = 160.0 / top  # the largest school is a marker of 160 pt^2
+    handles = []
+    for phase, (marker, label) in SCHOOL_MARKERS.items():
+        rows = schools[schools["phase"] == phase] if phase != "special" else schools[
+            ~schools["phase"].isin(["primary", "secondary", "all_through"])]
+        if rows.empty:
+            continue
+        ax.scatter(rows["easting"], rows["northing"], s=(rows["places"].clip(lower=20) * scale), marker=marker,
+                   facecolor="white", edgecolor=style.INK, linewidth=0.7, alpha=0.9, zorder=5)
+        handles.append(Line2D([], [], marker=marker, linestyle="none", markerfacecolor="white",
+                              markeredgecolor=style.INK, markersize=6, label=label))
+    for size in _nice_sizes(top):
+        handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor=style.INK,
+                              markersize=math.sqrt(size * scale), label=f"{size:,} places"))
+    return handles
+
+
+def _nice_sizes(top: float) -> list[int]:
+    steps = [50, 100, 200, 250, 500, 1000, 1500, 2000, 2500, 5000]
+    big = max([s for s in steps if s <= top] or [steps[0]])
+    small = max([s for s in steps if s <= big / 4] or [steps[0]])
+    return sorted({small, big})
+
+
+def _place_labels(fig, ax, shown: gpd.GeoDataFrame, labels: dict[str, str]) -> None:
+    """Label each area at a point inside it; move labels that would collide, with a leader line."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes_box = ax.get_window_extent(renderer)
+    placed = []
+    effects = [pe.withStroke(linewidth=2.4, foreground="white")]
+    for row in shown.itertuples():  # large areas first: their labels rarely need moving
+        text = labels.get(row.planning_area)
+        if not text:
+            continue
+        geom = row.geometry
+        if geom.geom_type == "MultiPolygon":
+            geom = max(geom.geoms, key=lambda g: g.area)
+        anchor = geom.representative_point()
+        ax_xy = ax.transData.transform((anchor.x, anchor.y))
+        label = ax.text(anchor.x, anchor.y, text, ha="center", va="center", fontsize=6.6, color=style.INK,
+                        zorder=8, path_effects=effects, linespacing=1.05)
+        box = label.get_window_extent(renderer).expanded(1.06, 1.1)
+        best = None
+        for radius in [0, 1, 1.6, 2.3, 3.1, 4, 5, 6.5, 8]:
+            for k in range(16 if radius else 1):
+                angle = 2 * math.pi * k / 16 + math.pi / 2
+                dx = radius * box.height * math.cos(angle)
+                dy = radius * box.height * math.sin(angle)
+                candidate = box.translated(dx, dy)
+                inside = (candidate.x0 >= axes_box.x0 and candidate.x1 <= axes_box.x1 and candidate.y0 >= axes_box.y0
+                          and candidate.y1 <= axes_box.y1)
+                if inside and not any(candidate.overlaps(other) for other in placed):
+                    best = (dx, dy, candidate)
+                    break
+            if best:
+                break
+        if best is None:
+            best = (0.0, 0.0, box)
+        dx, dy, candidate = best
+        placed.append(candidate)
+        if dx or dy:
+            x, y = ax.transData.inverted().transform((ax_xy[0] + dx, ax_xy[1] + dy))
+            label.set_position((x, y))
+            ax.annotate("", xy=(anchor.x, anchor.y), xytext=(x, y), zorder=7,
+                        arrowprops={"arrowstyle": "-", "color": style.INK, "linewidth": 0.6, "shrinkA": 6,
+                                    "shrinkB": 0})
+            ax.plot([anchor.x], [anchor.y], marker="o", markersize=1.8, color=style.INK, zorder=7)
+
+
+def _scale_bar(ax) -> None:
+    """A 10 km (or 1 km) scale bar in the lower left corner."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = 10_000 if (x1 - x0) > 30_000 else 1_000
+    x, y = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)
+    ax.plot([x, x + length], [y, y], color=style.INK, linewidth=2.5, solid_capstyle="butt", zorder=9)
+    ax.text(x + length / 2, y + 0.012 * (y1 - y0), f"{length // 1000} km", ha="center", va="bottom", fontsize=6.5,
+            zorder=9)
