@@ -435,10 +435,14 @@ def derive_pupils(county: pd.DataFrame, schools: pd.DataFrame, scap: pd.DataFram
     share[pa, ncy, y] is proportional to attendance[pa, y] x profile[pa, ncy, y]. Attendance is
     the area's share of primary NOR at its schools (SCAP May 2015 for 2014, January 2019 for 2018,
     linear in between, flat outside; the all-through school counts with its primary share of
-    capacity). Profile is the area's share of resident children aged ncy + 4 divided by its share
-    of children aged 4-10, from the LSOA estimates of the nearest year (ties to the later year);
-    1 for the faith grouping, which has no residents of its own. Each (ncy, year) is integerised
-    by largest remainder to the county figure. Y7-Y13 all go to the county area 8840001.
+    capacity). Profile follows the birth cohort: for the cohort born in mid-year ``c = year -
+    ncy - 4``, the area's share of that cohort's resident children, averaged over the LSOA
+    estimates (mid-2017, 2019, 2020; at whatever age the cohort had then, 0-19), divided by the
+    area's average share of children aged 4-10; 1 for the faith grouping, which has no residents
+    of its own. Following the cohort keeps the split consistent as a cohort moves up a year: a
+    profile taken from one estimate year per calendar year made spurious jumps in the areas'
+    progression ratios whenever the estimate year changed. Each (ncy, year) is integerised by
+    largest remainder to the county figure. Y7-Y13 all go to the county area 8840001.
     """
     pri = schools[schools["primary_planning_area"] != ""]
     m = scap.set_index("laestab").reindex(pri["scap_laestab"])
@@ -448,12 +452,13 @@ def derive_pupils(county: pd.DataFrame, schools: pd.DataFrame, scap: pd.DataFram
         t = pd.Series(np.nan_to_num(nor * frac), index=pri["primary_planning_area"].to_numpy()).groupby(level=0).sum()
         att[year] = t / t.sum()
     areas = sorted(att[2014].index)
-    profiles = {}
-    for year, pop in pops.items():
-        by_pa = pa_population(pop, lsoa_pa).reindex(areas)
-        share = by_pa[list(range(4, 11))] / by_pa[list(range(4, 11))].sum()
-        base = by_pa[list(range(4, 11))].sum(axis=1) / by_pa[list(range(4, 11))].sum().sum()
-        profiles[year] = share.div(base, axis=0).fillna(1.0)
+    by_year = {year: pa_population(pop, lsoa_pa).reindex(areas) for year, pop in pops.items()}
+    base = sum(b[list(range(4, 11))].sum(axis=1) / b[list(range(4, 11))].sum().sum()
+               for b in by_year.values()) / len(by_year)
+
+    def cohort_profile(cohort: int) -> np.ndarray:
+        shares = [b[ly - cohort] / b[ly - cohort].sum() for ly, b in sorted(by_year.items()) if 0 <= ly - cohort <= 19]
+        return (sum(shares) / len(shares) / base).fillna(1.0).to_numpy()
     rows = []
     for (year, ncy), grp in county.groupby(["academic_year", "ncy"], sort=True):
         total = int(grp["nor"].sum())
@@ -462,10 +467,10 @@ def derive_pupils(county: pd.DataFrame, schools: pd.DataFrame, scap: pd.DataFram
             continue
         w = min(max((year - 2014) / 4, 0.0), 1.0)
         a = (1 - w) * att[2014].reindex(areas) + w * att[2018].reindex(areas)
-        ly = min(pops, key=lambda y: (abs(y - year), -y))
-        for pa, v in zip(areas, largest_remainder(a.to_numpy() * profiles[ly][ncy + 4].to_numpy(), total)):
+        cohort = year - ncy - 4
+        for pa, v in zip(areas, largest_remainder(a.to_numpy() * cohort_profile(cohort), total)):
             rows.append((year, pa, ncy, int(v), f"DfE January census county headcount split by attendance × "
-                                                 f"LSOA mid-{ly} age profile (estimate)"))
+                                                 f"LSOA profile of the mid-{cohort} birth cohort (estimate)"))
     df = pd.DataFrame(rows, columns=["academic_year", "planning_area", "ncy", "nor", "source"])
     return df.sort_values(["academic_year", "planning_area", "ncy"]).reset_index(drop=True)
 

@@ -2,9 +2,12 @@
 
 Components (defaults in :class:`UncertaintySettings`):
 
-1. **Ratios.** (Defaults changed since: see UncertaintySettings — one-year-ahead forecast errors of the averaging rule, pooled across areas by cohort size, a county-wide block-bootstrap-by-year component, and a spread of 1.5 set from the back-test.) Every ratio (Reception, progression, transfer, staying-on) gets, per
-   (draw, area, slot), one residual resampled from that ratio's own deviations from its
-   average (``ratio_residuals``; scope ``window`` by default). The draw is PERSISTENT over
+1. **Ratios.** Every ratio (Reception, progression, transfer, staying-on) gets, per
+   (draw, area, slot), one residual resampled from that ratio's record of errors
+   (``ratio_residuals``). By default (:class:`UncertaintySettings`) these are the
+   one-year-ahead errors of the averaging rule (out of sample), pooled across areas by
+   cohort size, plus a county-wide block bootstrap by year, all times a ``spread`` set from
+   the back-test; the rest of this paragraph describes the ``window`` scope. The draw is PERSISTENT over
    the projection years: ratio errors in practice are level shifts (a new estate, a
    school's changing reputation, a shift in out-county flows) that last, and cohort
    projections compound them. Residuals are scaled by ``sqrt(n / (n - 1))`` (n = the
@@ -56,10 +59,10 @@ class UncertaintySettings:
         area at once (block bootstrap by year), so errors shared by all areas are represented.
     spread : float
         Multiplier of the resampled ratio residuals [-]. 1.5 is set from the Herefordshire
-        back-test (base years 2014-2021): with 1.0 the 90% intervals held only about 65% of
-        one-year-ahead outcomes at planning area x year group level, with 1.5 about 75%. Longer
-        horizons and authority totals are still under-covered, mostly because of bias that
-        resampling cannot show (see ``placeplan backtest``).
+        back-test (base years 2014-2021, 200 draws): with 1.0 the primary 90% intervals held
+        73-85% of outcomes at planning area x year group level over horizons 1 to 6+ years, with
+        1.5 82-92%. Secondary intervals still under-cover (45-70%), mostly because of a bias
+        that resampling cannot show (see ``placeplan backtest``).
     year_noise : float
         Scale of the year-to-year ratio component relative to the persistent one [-].
     births_rate : float
