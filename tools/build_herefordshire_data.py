@@ -469,8 +469,8 @@ def derive_pupils(county: pd.DataFrame, schools: pd.DataFrame, scap: pd.DataFram
         a = (1 - w) * att[2014].reindex(areas) + w * att[2018].reindex(areas)
         cohort = year - ncy - 4
         for pa, v in zip(areas, largest_remainder(a.to_numpy() * cohort_profile(cohort), total)):
-            rows.append((year, pa, ncy, int(v), f"DfE January census county headcount split by attendance × "
-                                                 f"LSOA profile of the mid-{cohort} birth cohort (estimate)"))
+            rows.append((year, pa, ncy, int(v), "DfE January census county headcount split by attendance × "
+                                                 "LSOA residence profile of the birth cohort (estimate)"))
     df = pd.DataFrame(rows, columns=["academic_year", "planning_area", "ncy", "nor", "source"])
     return df.sort_values(["academic_year", "planning_area", "ncy"]).reset_index(drop=True)
 
