@@ -18,6 +18,7 @@ from placeplan.demand import Projection, demand_cube, to_tidy
 from placeplan.pipeline import CapitalStep
 from placeplan.scenario.load import Scenario, load_scenario
 from placeplan.sufficiency.base_position import base_position, position_totals
+from placeplan.sufficiency.entry import entry_pan, entry_pressure
 from placeplan.sufficiency.need import (SufficiencyResult, area_year_table, authority_totals,
                                         first_likely_shortfall, sufficiency)
 from placeplan.sufficiency.specialist import demand_by_phase_table, specialist_table
@@ -50,6 +51,8 @@ class Results:
     sufficiency : places needed / spare by planning area, phase and year, with P(shortfall)
     sufficiency_totals : authority totals by phase and year (sums of the parts)
     first_shortfall : first year a shortfall is more likely than not, by planning area and phase
+    entry_pressure : Reception (primary areas) and Year 7 (secondary) demand against admission
+        places (PAN plus places projects add at entry), with P(over PAN)
     specialist_demand : resident pupils needing a specialist place by phase and year (empty without SEND data)
     specialist_sufficiency : specialist demand against specialist places per year: the gap is pupils
         likely to need an out-of-county or independent placement (empty without SEND data)
@@ -69,6 +72,7 @@ class Results:
     sufficiency: pd.DataFrame
     sufficiency_totals: pd.DataFrame
     first_shortfall: pd.DataFrame
+    entry_pressure: pd.DataFrame
     specialist_demand: pd.DataFrame
     specialist_sufficiency: pd.DataFrame
     projection: Projection = field(repr=False)
@@ -86,6 +90,7 @@ class Results:
             "capital_programme": self.programme,
             "sufficiency": self.sufficiency,
             "sufficiency_totals": self.sufficiency_totals,
+            "entry_pressure": self.entry_pressure,
             "specialist_capacity": self.specialist,
             "specialist_demand": self.specialist_demand,
             "specialist_sufficiency": self.specialist_sufficiency,
@@ -167,6 +172,9 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         sufficiency=area_table,
         sufficiency_totals=authority_totals(need, phases, quantiles, pipeline.YEAR_GROUPS),
         first_shortfall=first_likely_shortfall(area_table),
+        entry_pressure=entry_pressure(need.demand, demand_cube(projection, central=True)[1], capital.timeline.places,
+                                      capital.planned.places, capital.base_places, need.areas, projection.years,
+                                      phases, names, entry_pan(tables["schools"], tables["capacity"]), quantiles),
         specialist_demand=special_demand,
         specialist_sufficiency=special_table,
         projection=projection,

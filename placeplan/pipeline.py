@@ -54,11 +54,13 @@ class CapitalStep:
     programme : simulated opening and cost per draw and project
     timeline : places per draw (draw, area, ncy, year), specialist places per draw
     planned : the same with every project opening on its planned date (one draw)
+    base_places : (area, ncy 0-13) places before any project [places]
     """
 
     programme: ProgrammeResult
     timeline: CapacityTimeline
     planned: CapacityTimeline
+    base_places: np.ndarray
 
 
 def capital_step(config: ScenarioFile, tables: dict[str, pd.DataFrame], areas: tuple[str, ...],
@@ -74,7 +76,8 @@ def capital_step(config: ScenarioFile, tables: dict[str, pd.DataFrame], areas: t
     planned_years = np.array([[opening_academic_year(projects[k].planned_opening) for k in result.keys]],
                              dtype=int).reshape(1, len(result.keys))
     planned = capacity_timeline(base, changes, result.keys, planned_years, areas, years)
-    return CapitalStep(result, timeline, planned)
+    before = capacity_timeline(base, changes.iloc[0:0], (), np.zeros((1, 0), dtype=int), areas, years)
+    return CapitalStep(result, timeline, planned, before.places[0, :, :, 0])
 
 
 def sufficiency_step(projection: Projection, timeline: CapacityTimeline, config: ScenarioFile) -> SufficiencyResult:

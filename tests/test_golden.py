@@ -38,12 +38,13 @@ def _tables(results) -> dict[str, pd.DataFrame]:
         "herefordshire_sufficiency_totals.csv": results.sufficiency_totals,
         "herefordshire_programme.csv": results.programme.drop(columns=["evidence"]),
         "herefordshire_specialist.csv": results.specialist_sufficiency,
+        "herefordshire_entry_pressure.csv": results.entry_pressure,
     }
 
 
 @pytest.mark.parametrize("name", ["herefordshire_demand_by_area.csv", "herefordshire_demand_county.csv",
                                   "herefordshire_sufficiency_totals.csv", "herefordshire_programme.csv",
-                                  "herefordshire_specialist.csv"])
+                                  "herefordshire_specialist.csv", "herefordshire_entry_pressure.csv"])
 def test_matches_golden(results, name, update_golden):
     table = _tables(results)[name].reset_index(drop=True)
     path = GOLDEN / name

@@ -286,6 +286,18 @@ def test_map_table_and_programme_table_match_results(toy_parsed, toy_results):
     assert row[4] == pct(project["p_on_time"]) and row[3] == ay(project["planned_opening_year"])
 
 
+def test_entry_pressure_table_matches_results(toy_parsed, toy_results):
+    year = toy_results.scenario.config.meta.base_year + 3
+    table = toy_parsed.table(f"Entry-year pressure, {ay(year)}")
+    entry = toy_results.entry_pressure.query("academic_year == @year")
+    assert len(table.rows) == len(entry)
+    for r in entry.itertuples(index=False):
+        row = next(x for x in table.rows if x[0] == f"{r.planning_area} {r.name}")
+        assert row[1] == ("Reception" if r.phase == "primary" else "Year 7")
+        assert row[2] == num(r.entry_places_planned) and row[3] == num(r.demand_central)
+        assert row[6] == pct(r.p_over_pan)
+
+
 def test_missing_pieces_say_how_to_get_them(toy_html):
     assert "names no planning-area polygons" in toy_html
     assert "placeplan compare" in toy_html and "placeplan backtest" in toy_html

@@ -121,8 +121,10 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         sizes_p = np.nanmean(inputs.primary_nor, axis=-1) if settings.pool_areas else None
         sizes_s = np.nanmean(inputs.secondary_nor, axis=-1) if settings.pool_areas else None
-        pool_p = residual_pool(ratios.primary_history, inputs.policy, settings.residual_scope, sizes_p)
-        pool_s = residual_pool(ratios.secondary_history, inputs.policy, settings.residual_scope, sizes_s)
+        pool_p = residual_pool(ratios.primary_history, inputs.policy, settings.residual_scope, sizes_p,
+                               settings.common)
+        pool_s = residual_pool(ratios.secondary_history, inputs.policy, settings.residual_scope, sizes_s,
+                               settings.common)
         shock_p = settings.spread * pool_p.sample(draws, rng)
         shock_s = settings.spread * pool_s.sample(draws, rng)
         if settings.common:  # a county-wide component, where there is more than one area to share it

@@ -55,14 +55,17 @@ class UncertaintySettings:
     pool_areas : bool
         Pool the size-standardised residuals of all areas for each ratio slot.
     common : bool
-        Add a county-wide component: each draw also replays one past year's errors in every
-        area at once (block bootstrap by year), so errors shared by all areas are represented.
+        Split each year's errors into a county-wide part (the cohort-weighted mean relative
+        error of all areas) and each area's deviation from it; each draw replays one past
+        year's county-wide part in every area at once (block bootstrap by year) and resamples
+        the deviations per area, so errors shared by all areas stay together and none is
+        counted twice.
     spread : float
         Multiplier of the resampled ratio residuals [-]. 1.5 is set from the Herefordshire
-        back-test (base years 2014-2021, 200 draws): with 1.0 the primary 90% intervals held
-        73-85% of outcomes at planning area x year group level over horizons 1 to 6+ years, with
-        1.5 82-92%. Secondary intervals still under-cover (45-70%), mostly because of a bias
-        that resampling cannot show (see ``placeplan backtest``).
+        back-test (base years 2014-2021, 200 draws): the primary 90% intervals held 86-92% of
+        outcomes at planning area x year group level over horizons 1 to 6+ years (Reception
+        more, 94-100%). Secondary intervals still under-cover (40-70%), mostly because of a
+        bias that resampling cannot show (see ``placeplan backtest``).
     year_noise : float
         Scale of the year-to-year ratio component relative to the persistent one [-].
     births_rate : float
@@ -102,8 +105,11 @@ class ResidualPool:
     def sample_years(self, draws: int, rng: np.random.Generator) -> np.ndarray:
         """Block bootstrap by year: one past year per (draw, slot), the same for every area.
 
-        Each area takes its own residual of that year (0 where it has none), so errors that hit
-        every area at once (a county-wide shift) stay together. Shape (draw, area, 7) [ratio].
+        Each area takes that year's county-wide error (``by_year``: the cohort-weighted mean
+        error of all areas that year, as a share of the ratio, times the area's own ratio level;
+        0 where it has none), so errors that hit every area at once stay together. The areas'
+        own deviations from that shared error are in ``values`` (``sample``), so no error is
+        counted twice. Shape (draw, area, 7) [ratio].
         """
         values = np.nan_to_num(self.by_year)
         usable = (~np.isnan(self.by_year)).any(axis=0)  # (7, year)
@@ -126,18 +132,22 @@ class ResidualPool:
 
 
 def residual_pool(history: np.ndarray, policy, scope: str = "window",
-                  sizes: np.ndarray | None = None) -> ResidualPool:
+                  sizes: np.ndarray | None = None, common: bool = False) -> ResidualPool:
     """Build the resampling pool of a ratio history (area, 7, year) under a scenario policy.
 
     With ``sizes`` (area, 7) [pupils: the typical cohort behind each ratio], residuals are
     pooled across areas for each ratio slot: each is standardised by ``sqrt(size)`` (a ratio of
     counts varies about as ``1 / sqrt(cohort)``), every area's pool holds all areas'
     standardised residuals, rescaled to its own size. Small areas with few usable years then
-    borrow the county's experience instead of resampling from two or three values.
+    borrow the county's experience instead of resampling from two or three values. With
+    ``common`` (and sizes, and more than one area) the county-wide part of each year's errors is
+    taken out of the pool and kept in ``by_year`` for ``sample_years`` (:func:`split_common`).
     """
     residuals = ratio_residuals(history, policy.ratio_window, policy.ratio_method, policy.ratio_weights,
                                 policy.smoothing_alpha, scope)
     by_year = residuals.copy()
+    if common and sizes is not None and residuals.shape[0] > 1:
+        by_year, residuals = split_common(history, residuals, np.asarray(sizes, dtype=float))
     if sizes is not None:
         root = np.sqrt(np.maximum(np.asarray(sizes, dtype=float), 1.0))  # (area, 7)
         z = residuals * root[..., None]  # (area, 7, year)
@@ -151,6 +161,30 @@ def residual_pool(history: np.ndarray, policy, scope: str = "window",
         in_sample = np.sqrt(counts / np.maximum(counts - 1, 1)) if scope != "forecast" else np.ones(counts.shape)
         scale = np.where(counts >= 2, in_sample, 0.0)
     return ResidualPool(packed * scale[..., None], counts, by_year)
+
+
+def split_common(history: np.ndarray, residuals: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split ratio errors into a county-wide part per year and each area's deviation from it.
+
+    Parameters
+    ----------
+    history : (area, 7, year) ratios [ratio]
+    residuals : (area, 7, year) their errors, NaN where missing [ratio]
+    sizes : (area, 7) typical cohort behind each ratio [pupils], the weights
+
+    Returns
+    -------
+    common : (area, 7, year) the year's cohort-weighted mean relative error times the area's mean
+        ratio (NaN where the area has no error that year) [ratio]
+    own : (area, 7, year) residuals minus ``common`` [ratio]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.nanmean(np.where(np.isnan(residuals), np.nan, history), axis=-1)  # (area, 7)
+        relative = residuals / level[..., None]
+        weight = np.where(np.isnan(relative), 0.0, np.maximum(sizes, 1.0)[..., None])
+        shared = np.nansum(np.nan_to_num(relative) * weight, axis=0) / weight.sum(axis=0)  # (7, year)
+    common = np.where(np.isnan(residuals), np.nan, np.nan_to_num(shared)[None] * level[..., None])
+    return common, residuals - common
 
 
 def triangular(u: np.ndarray, low, mode, high) -> np.ndarray:

@@ -56,7 +56,8 @@ def maps_section(results, year: int) -> dict:
                    "Chance of a shortfall"], rows, [False, False, False, True, True, True, True], css="maptable",
                   widths=[31, 9, 22, 9, 9, 8, 12])
     layers, reason = maps.read_layers(results.scenario)
-    out = {"year": year, "table": table, "reason": reason, "main": None, "small": []}
+    out = {"year": year, "table": table, "entry": entry_table(results, year), "reason": reason, "main": None,
+           "small": []}
     if layers is None:
         return out
     have = set(layers.areas["planning_area"])
@@ -112,6 +113,30 @@ def maps_section(results, year: int) -> dict:
                                                 height=3.9, legend_title=f"Secondary, {ay(year)}"), alt,
                                   f"Secondary planning areas by spare or short places in {ay(year)}."))
     return out
+
+
+def entry_table(results, year: int) -> Table | None:
+    """Reception and Year 7 against admission places in ``year``, with the first year over PAN."""
+    entry = getattr(results, "entry_pressure", None)
+    if entry is None or entry.empty:
+        return None
+    likely = entry[entry["p_over_pan"] > 0.5].groupby("planning_area")["academic_year"].min()
+    rows = []
+    for r in entry[entry["academic_year"] == year].itertuples(index=False):
+        label = "Reception" if r.entry_ncy == 0 else f"Year {r.entry_ncy}"
+        first = likely.get(r.planning_area)
+        rows.append([f"{r.planning_area} {r.name}", label, num(r.entry_places_planned), num(r.demand_central),
+                     num_range(getattr(r, "demand_p05", None), getattr(r, "demand_p95", None)),
+                     num(r.over_pan_central), pct(r.p_over_pan), ay(first) if first is not None else "–"])
+    return Table(f"Entry-year pressure, {ay(year)}: Reception and Year 7 pupils against admission places (the "
+                 f"schools' PANs plus places projects add at entry as planned; no operating margin)",
+                 ["Planning area", "Entry year", "Admission places", "Pupils (central)", "Pupils, 90% range",
+                  "Over PAN (central)", "Chance over PAN", "Over PAN more likely than not from"], rows,
+                 [False, False, True, True, True, True, True, True], css="maptable",
+                 widths=[28, 9, 9, 9, 11, 9, 10, 15],
+                 note="An area can have spare places overall and still be full at entry: admissions stop at the "
+                      "PAN. The chance is the share of simulations in which entry pupils exceed the places open "
+                      "that year in the same simulation.")
 
 
 def _sub_area_map(results, layers, subs: list[str], names: dict) -> Image:
