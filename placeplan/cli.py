@@ -14,8 +14,8 @@ from rich.console import Console
 from placeplan import __version__
 from placeplan.api import compare, default_scenario_path, run
 from placeplan.errors import ScenarioError
-from placeplan.outputs.console import (print_base_position, print_comparison, print_programme, print_specialist,
-                                       print_sufficiency)
+from placeplan.outputs.console import (print_base_position, print_comparison, print_entry_pressure, print_programme,
+                                       print_specialist, print_sufficiency)
 from placeplan.outputs.files import save_comparison, save_results, write_outputs
 from placeplan.scenario.load import display_path, load_scenario
 from placeplan.scenario.overrides import parse_set
@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print_base_position(out, results)
         print_programme(out, results)
         print_sufficiency(out, results)
+        print_entry_pressure(out, results)
         print_specialist(out, results)
         with err.status("Writing the report, workbook and tables ..."):
             written = save_results(results, out_dir)

@@ -87,6 +87,7 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
     assert info["seed"] == 1 and info["placeplan_version"]
     printed = capsys.readouterr().out
     assert "South Primary expansion" in printed and "Wrote" in printed
+    assert "Entry years" in printed and "8881002" in printed.split("Entry years")[1]
 
 
 def test_default_out_dir_is_reports_scenario_name(tmp_path, monkeypatch):

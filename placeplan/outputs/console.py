@@ -117,3 +117,23 @@ def print_specialist(console: Console, results) -> None:
                     f"{_num(values.get('places_needed_p05'))}-{_num(values.get('places_needed_p95'))}",
                     f"{row.p_shortfall:.0%}")
     console.print(out)
+
+
+def print_entry_pressure(console: Console, results, every: int = 2) -> None:
+    """Reception / Year 7 pupils against admission places: the chance of exceeding them, every other year."""
+    table = results.entry_pressure
+    if table.empty:
+        return
+    years = sorted(table["academic_year"].unique())[::every]
+    out = Table(title="Entry years: chance that Reception (primary) or Year 7 (secondary) pupils exceed the "
+                      "admission places (PAN + places projects add)", title_justify="left")
+    out.add_column("Planning area")
+    out.add_column("PAN now", justify="right")
+    for year in years:
+        out.add_column(_ay(year), justify="right")
+    for area, rows in table.groupby("planning_area", sort=False):
+        by_year = rows.set_index("academic_year")
+        first = rows.iloc[0]
+        out.add_row(f"{area} {first['name']}", _num(first["entry_places_planned"]),
+                    *[f"{by_year.at[y, 'demand_central']:,.0f} ({by_year.at[y, 'p_over_pan']:.0%})" for y in years])
+    console.print(out)
