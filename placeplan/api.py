@@ -12,7 +12,7 @@ import pandas as pd
 
 from placeplan import __version__, pipeline
 from placeplan.capacity.base import specialist_capacity
-from placeplan.capital.projects import projects_table
+from placeplan.capital.projects import done_before, projects_table
 from placeplan.capital.summary import capacity_summary, programme_summary
 from placeplan.demand import Projection, demand_cube, to_tidy
 from placeplan.pipeline import CapitalStep
@@ -299,7 +299,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         details.append(detail)
         live = pipeline.live_projects(option_config)
         programme = capital.programme
-        spent = [j for j, k in enumerate(programme.keys) if not _done_before(live[k], option_config)]
+        date = option_config.meta.programme_date
+        spent = [j for j, k in enumerate(programme.keys) if not done_before(live[k], date)]
         cost = programme.cost_gbp[:, spent].sum(axis=1)  # (draw,) projects still to pay for
         temporary = [j for j, k in enumerate(programme.keys) if any(c.temporary for c in live[k].places)]
         row = {"option": name,
@@ -335,20 +336,12 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     )
 
 
-def _done_before(project, config) -> bool:
-    """A project already complete and open before the programme date (its cost is spent)."""
-    from placeplan.capital.simulate import month_number
-
-    return project.status == "complete" and month_number(project.planned_opening) < month_number(
-        config.meta.programme_date)
-
-
 def _places_added(live: dict, config) -> dict[str, float]:
     """Places that live projects add after the programme date, and their DfE benchmark cost."""
     added: dict[str, float] = {}
     benchmark = 0.0
     for project in live.values():
-        if _done_before(project, config):
+        if done_before(project, config.meta.programme_date):
             continue
         for change in project.places:
             added[change.provision] = added.get(change.provision, 0) + change.net_capacity_change

@@ -17,7 +17,7 @@ import pandas as pd
 
 from placeplan.capital.projects import opening_academic_year
 from placeplan.capital.simulate import ProgrammeResult, simulate_programme
-from placeplan.capital.timeline import (CapacityTimeline, base_capacity_by_ncy, capacity_timeline,
+from placeplan.capital.timeline import (CapacityTimeline, base_capacity_by_ncy, base_places, capacity_timeline,
                                         project_changes)
 from placeplan.demand import Projection, demand_cube, demand_inputs, project
 from placeplan.scenario.load import Scenario
@@ -76,8 +76,7 @@ def capital_step(config: ScenarioFile, tables: dict[str, pd.DataFrame], areas: t
     planned_years = np.array([[opening_academic_year(projects[k].planned_opening) for k in result.keys]],
                              dtype=int).reshape(1, len(result.keys))
     planned = capacity_timeline(base, changes, result.keys, planned_years, areas, years)
-    before = capacity_timeline(base, changes.iloc[0:0], (), np.zeros((1, 0), dtype=int), areas, years)
-    return CapitalStep(result, timeline, planned, before.places[0, :, :, 0])
+    return CapitalStep(result, timeline, planned, base_places(base, areas))
 
 
 def sufficiency_step(projection: Projection, timeline: CapacityTimeline, config: ScenarioFile) -> SufficiencyResult:

@@ -21,7 +21,7 @@ from conftest import HEREFORDSHIRE, TOY, edit_csv
 from placeplan import load_scenario
 from placeplan.api import compare
 from placeplan.outputs.report import render_report, render_report_html, render_report_pdf
-from placeplan.outputs.report.fmt import ay, num, pct, places
+from placeplan.outputs.fmt import ay, num, pct, places
 
 SECTION_HEADINGS = ["Summary for the DfE meeting", "Where places fall short: maps",
                     "Planning areas: pupils against places", "Capital programme: what opens, and when",

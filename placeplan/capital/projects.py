@@ -12,6 +12,11 @@ def opening_academic_year(date) -> int:
     return date.year if date.month >= 9 else date.year - 1
 
 
+def done_before(project: CapitalProject, programme_date) -> bool:
+    """A project already complete and open before the programme date (its cost is spent)."""
+    return project.status == "complete" and project.planned_opening < programme_date
+
+
 def projects_table(projects: dict[str, CapitalProject], schools: pd.DataFrame) -> pd.DataFrame:
     """Capital projects with their places, planned opening, cost and evidence.
 

@@ -87,6 +87,16 @@ class CapacityTimeline:
     specialist: np.ndarray
 
 
+def base_places(base: pd.DataFrame, areas: tuple[str, ...]) -> np.ndarray:
+    """The ``base_capacity_by_ncy`` table as an (area, ncy 0-13) array in the order of ``areas`` [places]."""
+    area_index = {a: i for i, a in enumerate(areas)}
+    places = np.zeros((len(areas), len(NCYS)))
+    for row in base.itertuples(index=False):
+        if row.planning_area in area_index:
+            places[area_index[row.planning_area], row.ncy] += row.places
+    return places
+
+
 def capacity_timeline(base: pd.DataFrame, changes: pd.DataFrame, project_keys: tuple[str, ...],
                       opening_year: np.ndarray, areas: tuple[str, ...], years: np.ndarray) -> CapacityTimeline:
     """Base places plus the places each project opens, for every draw and year.
@@ -107,11 +117,8 @@ def capacity_timeline(base: pd.DataFrame, changes: pd.DataFrame, project_keys: t
     """
     draws = opening_year.shape[0]
     area_index = {a: i for i, a in enumerate(areas)}
-    places = np.zeros((len(areas), len(NCYS), len(years)))
-    for row in base.itertuples(index=False):
-        if row.planning_area in area_index:
-            places[area_index[row.planning_area], row.ncy, :] += row.places
-    places = np.broadcast_to(places, (draws,) + places.shape).copy()
+    before = base_places(base, areas)
+    places = np.broadcast_to(before[None, :, :, None], (draws, *before.shape, len(years))).copy()
     specialist = np.zeros((draws, len(years)))
     as_of = int(base["as_of_year"].max()) if not base.empty else -1
     for row in changes.itertuples(index=False):

@@ -128,7 +128,7 @@ def print_entry_pressure(console: Console, results, every: int = 2) -> None:
     out = Table(title="Entry years: chance that Reception (primary) or Year 7 (secondary) pupils exceed the "
                       "admission places (PAN + places projects add)", title_justify="left")
     out.add_column("Planning area")
-    out.add_column("PAN now", justify="right")
+    out.add_column(f"Places {_ay(years[0])}", justify="right")
     for year in years:
         out.add_column(_ay(year), justify="right")
     for area, rows in table.groupby("planning_area", sort=False):

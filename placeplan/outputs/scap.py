@@ -14,7 +14,7 @@ methodology notes (dfe-methodology.md s.1 and s.3):
 * ``place_planning``: the DfE place-planning data set layout, need never offset by spare places;
 * ``methodology``: the forecast methodology and data sources, written from the scenario.
 
-Academic years are the year their September falls in (2026 = 2026/27); ``year_label`` gives
+Academic years are the year their September falls in (2026 = 2026/27); ``year_label`` columns give
 the written form. Figures are unrounded (SCAP takes whole numbers).
 """
 
@@ -31,8 +31,10 @@ import pandas as pd
 
 from placeplan.capacity.base import AREA_COLUMN
 from placeplan.capital.projects import opening_academic_year
-from placeplan.capital.timeline import PROVISION_NCYS, base_capacity_by_ncy, capacity_timeline, project_changes
+from placeplan.capital.timeline import (PROVISION_NCYS, base_capacity_by_ncy, base_places, capacity_timeline,
+                                        project_changes)
 from placeplan.demand import demand_cube
+from placeplan.outputs.fmt import ay
 from placeplan.pipeline import YEAR_GROUPS, live_projects
 from placeplan.sufficiency.need import additional_need, places_needed, spare_places
 
@@ -62,11 +64,6 @@ SHEET_DESCRIPTIONS = {
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def year_label(year: int) -> str:
-    """2026 -> '2026/27'."""
-    return f"{int(year)}/{(int(year) + 1) % 100:02d}"
 
 
 def forecast_years(results, phase: str) -> list[int]:
@@ -150,7 +147,7 @@ def school_capacity_table(results) -> pd.DataFrame:
             "secondary_planning_area_code": _text(school["secondary_planning_area"]),
             "nor": latest[2] if latest else None,
             "nor_census": latest[1] if latest else None,
-            "nor_academic_year": year_label(latest[0]) if latest else None,
+            "nor_academic_year": ay(latest[0]) if latest else None,
             "capacity_primary": cap["primary"],
             "capacity_secondary": cap["secondary"],
             "sixth_form_capacity": cap["sixth_form"],
@@ -160,7 +157,7 @@ def school_capacity_table(results) -> pd.DataFrame:
         }
         for g in range(0, 12):
             row[f"capacity_{NCY_LABELS[g]}"] = split.get(g, 0.0)
-        row["capacity_as_of_year"] = year_label(own["as_of_year"].max())
+        row["capacity_as_of_year"] = ay(own["as_of_year"].max())
         row["capacity_source"] = "; ".join(f"{p}={own.at[p, 'source']}" for p in PROVISION_NCYS if p in own.index)
         rows.append(row)
     columns = ["la_code", "urn", "laestab", "school_name", "phase", "primary_planning_area_code",
@@ -235,7 +232,7 @@ def specialist_capacity_table(results) -> pd.DataFrame:
             "year_groups": f"{NCY_LABELS[low]}-{NCY_LABELS[high]}",
             "capacity": int(row.net_capacity),
             "post16_capacity": post16,
-            "capacity_as_of_year": year_label(row.as_of_year),
+            "capacity_as_of_year": ay(row.as_of_year),
             "capacity_source": row.source,
         })
     columns = ["la_code", "urn", "laestab", "school_name", "provision_type", "in_scap_specialist_scope", "phase",
@@ -271,7 +268,7 @@ def pupil_forecasts_table(results) -> pd.DataFrame:
             cells = own[own["academic_year"] == year].set_index("ncy")
             row = {"la_code": meta.la_code, "planning_area_code": area,
                    "planning_area_name": areas.at[area, "name"] if area in areas.index else area,
-                   "education_phase": phase, "academic_year": year, "year_label": year_label(year)}
+                   "education_phase": phase, "academic_year": year, "year_label": ay(year)}
             for g, label in enumerate(labels):
                 row[label] = float(cells.at[g, "central"]) if g in cells.index else None
             row["total"] = float(cells["central"].sum())
@@ -309,7 +306,7 @@ def specialist_forecasts_table(results) -> pd.DataFrame:
         year, phase = int(row.academic_year), str(row.phase)
         if year not in forecast_years(results, "primary" if phase == "primary" else "secondary"):
             continue
-        out = {"la_code": meta.la_code, "academic_year": year, "year_label": year_label(year), "phase": phase,
+        out = {"la_code": meta.la_code, "academic_year": year, "year_label": ay(year), "phase": phase,
                "resident_ehcp_specialist_pupils": float(row.central)}
         out.update({c: float(getattr(row, c)) for c in extra})
         rows.append(out)
@@ -326,7 +323,7 @@ def project_places_by_ncy(base: pd.DataFrame, change: pd.DataFrame, project: str
     """Places one project change gives, per year group and year, by the capacity timeline's own rule.
 
     Runs ``capacity_timeline`` for the one change (a ``project_changes`` row) opening in
-    ``opening_year`` and subtracts the timeline without it, so phasing (all_at_once /
+    ``opening_year`` and subtracts the places before it (``base_places``), so phasing (all_at_once /
     by_year_group / bulge) and the rule that a project opening by the base capacity's
     ``as_of_year`` is already counted are the sufficiency model's. Returns (ncy 0-13, year) [places].
     """
@@ -334,8 +331,7 @@ def project_places_by_ncy(base: pd.DataFrame, change: pd.DataFrame, project: str
     change = change.assign(planning_area=area)
     opening = np.array([[opening_year]], dtype=int)
     with_it = capacity_timeline(base, change, (project,), opening, (area,), np.asarray(years))
-    without = capacity_timeline(base, change.iloc[0:0], (project,), opening, (area,), np.asarray(years))
-    return with_it.places[0, 0] - without.places[0, 0]
+    return with_it.places[0, 0] - base_places(base, (area,))[0][:, None]
 
 
 def planned_places_table(results) -> pd.DataFrame:
@@ -384,7 +380,7 @@ def planned_places_table(results) -> pd.DataFrame:
                     "school_name": school["name"] if school is not None else project.name,
                     "planning_area_code": _text(change["planning_area"].iloc[0]),
                     "academic_year": year,
-                    "year_label": year_label(year),
+                    "year_label": ay(year),
                     "ncy": g,
                     "nc_year_group": NCY_LABELS[g],
                     "additional_places": additional,
@@ -451,7 +447,7 @@ def place_planning_table(results) -> pd.DataFrame:
                 total = float(places[a, g, y])
                 rows.append({
                     "time_period": int(f"{year}{(year + 1) % 100:02d}"), "academic_year": year,
-                    "year_label": year_label(year), "geographic_level": "Planning area", "la_code": meta.la_code,
+                    "year_label": ay(year), "geographic_level": "Planning area", "la_code": meta.la_code,
                     "new_la_code": meta.la_gss_code, "la_name": meta.la_name, "planning_area_code": area,
                     "planning_area_name": names.get(area, area), "education_phase": phase.capitalize(),
                     "nc_year_group": NCY_NAMES[g], "ncy": g,
@@ -595,9 +591,9 @@ def _cover_rows(results, tables: dict[str, pd.DataFrame]) -> list[list[Any]]:
                                                  + (f", {meta.la_gss_code}" if meta.la_gss_code else "")],
                              ["scenario file", results.scenario.path.name],
                              ["overrides applied", ", ".join(results.scenario.applied) or "none"],
-                             ["base year", f"{year_label(meta.base_year)} (last January census in the pupil history)"],
+                             ["base year", f"{ay(meta.base_year)} (last January census in the pupil history)"],
                              ["programme date", meta.programme_date.isoformat()],
-                             ["planned places years", ", ".join(year_label(y) for y in planned_places_years(config))],
+                             ["planned places years", ", ".join(ay(y) for y in planned_places_years(config))],
                              ["operating margin", f"{config.policy.operating_margin:.1%}"],
                              ["draws, seed", f"{info.get('draws')}, {info.get('seed')}"],
                              ["placeplan version", str(info.get("placeplan_version", ""))],

@@ -17,7 +17,8 @@ from placeplan.pipeline import LIVE_STATUSES
 def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows of (section, item, text) describing how the SCAP tables were made."""
     from placeplan.outputs.scap import (PLANNED_PLACES_YEARS, PRIMARY_FORECAST_YEARS, SECONDARY_FORECAST_YEARS,
-                                        forecast_years, planned_places_years, year_label)
+                                        forecast_years, planned_places_years)
+    from placeplan.outputs.fmt import ay
 
     scenario, info = results.scenario, results.run_info
     config, data = scenario.config, scenario.tables
@@ -33,14 +34,14 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         + (f", {meta.la_gss_code}" if meta.la_gss_code else "") + ").")
     add("scenario", "scenario", f"Scenario file {scenario.path.name}, run name {scenario.name}; overrides applied: "
         f"{', '.join(scenario.applied) or 'none'}.")
-    add("scenario", "base year", f"Base year {year_label(meta.base_year)}: the last January census in the pupil "
-        f"history. Projected years {year_label(years[0])} to {year_label(years[-1])}." if years else
-        f"Base year {year_label(meta.base_year)}.")
+    add("scenario", "base year", f"Base year {ay(meta.base_year)}: the last January census in the pupil "
+        f"history. Projected years {ay(years[0])} to {ay(years[-1])}." if years else
+        f"Base year {ay(meta.base_year)}.")
     add("scenario", "programme date", f"The capital programme is as at {meta.programme_date.isoformat()}.")
     pupils = data["pupils"]
     level = config.pupils.level
     add("data sources", "pupil history", f"Pupils on roll (January census) by planning area and year group, "
-        f"{year_label(int(pupils['academic_year'].min()))} to {year_label(int(pupils['academic_year'].max()))}"
+        f"{ay(int(pupils['academic_year'].min()))} to {ay(int(pupils['academic_year'].max()))}"
         + (" (given by school and summed into planning areas)" if level == "school" else "") + ". "
         + _sources(pupils))
     births = data["births"]
@@ -66,7 +67,7 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         + _sources(schools))
     counts = Counter(capacity["source"])
     add("data sources", "capacity", "Net capacity and PAN per school and provision, as at "
-        + ", ".join(year_label(y) for y in sorted(capacity["as_of_year"].unique()))
+        + ", ".join(ay(y) for y in sorted(capacity["as_of_year"].unique()))
         + "; figures by provenance: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         + ". Replace scap2015 and estimated figures with the council's own (capacity_source column of "
         "school_capacity).")
@@ -74,13 +75,13 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         nor = data["school_nor"]
         censuses = Counter(zip(nor["academic_year"], nor["census"]))
         add("data sources", "school rolls", "Whole-school NOR in school_capacity is each school's latest census in "
-            "the school_nor table (" + ", ".join(f"{c} {year_label(y)}: {_rows(n)}"
+            "the school_nor table (" + ", ".join(f"{c} {ay(y)}: {_rows(n)}"
                                                  for (y, c), n in sorted(censuses.items()))
             + "). SCAP asks for the May census: replace NOR not from May. " + _sources(nor))
     if "send" in data and not data["send"].empty:
         send = data["send"]
         add("data sources", "EHCP history", f"Resident pupils with an EHCP and in specialist provision by phase, "
-            f"{year_label(int(send['academic_year'].min()))} to {year_label(int(send['academic_year'].max()))}; "
+            f"{ay(int(send['academic_year'].min()))} to {ay(int(send['academic_year'].max()))}; "
             + ", ".join(f"{n} {k}" for k, n in sorted(Counter(send["kind"]).items())) + " rows. " + _sources(send))
     add("data sources", "references", "Table-by-table sources and methods are in the README of the scenario's "
         "folder (scenarios/README.md for the shipped scenarios) and in each table's source column.")
@@ -148,7 +149,7 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     # --- approximations (what does not match the SCAP guide)
     add("approximations", "forecast years", f"Forecasts cover primary {PRIMARY_FORECAST_YEARS} and secondary "
         f"{SECONDARY_FORECAST_YEARS} academic years from the first projected year, "
-        f"{year_label(forecast_years(results, 'primary')[0]) if years else '-'}. SCAP asks for the years from the "
+        f"{ay(forecast_years(results, 'primary')[0]) if years else '-'}. SCAP asks for the years from the "
         "September after the survey: update the pupil history to the latest January census (base year) before "
         "submitting, or the early years are projections rather than the return's years.")
     add("approximations", "HDC / HIF places", "hdc_places and hif_places are blank: pupils in places funded by "
@@ -164,7 +165,7 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         "where the school teaches only post-16 or has a sixth-form capacity row.")
     window = planned_places_years(config)
     add("approximations", "planned places", f"Planned places cover {PLANNED_PLACES_YEARS} academic years, "
-        f"{year_label(window[0])} to {year_label(window[-1])}, and are counted in the year group and year they "
+        f"{ay(window[0])} to {ay(window[-1])}, and are counted in the year group and year they "
         "first become available (a by-year-group expansion adds one year group a year, so places it adds after "
         "the window are not shown). The SCAP guide asks for the total places of new provision even if they fill "
         "gradually: where DfE expects that, enter project_places_total for the project instead. Bulge places "

@@ -15,7 +15,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from placeplan.outputs.report import style
-from placeplan.outputs.report.fmt import ay_short
+from placeplan.outputs.fmt import ay_short
 
 THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 
 from placeplan.outputs.report import method, options, sections, summary
-from placeplan.outputs.report.fmt import ay, num
+from placeplan.outputs.fmt import ay, num
 
 TITLE_SUFFIX = "School places: sufficiency and capital programme"
 
@@ -70,9 +69,3 @@ def _phases(areas: list[dict]) -> list[tuple[str, list[dict]]]:
     for area in areas:
         groups.setdefault(area["phase"], []).append(area)
     return list(groups.items())
-
-
-def has_specialist(results) -> bool:
-    """True when the results carry a non-empty specialist sufficiency table."""
-    table = getattr(results, "specialist_sufficiency", None)
-    return isinstance(table, pd.DataFrame) and not table.empty

@@ -1,8 +1,7 @@
 """Numbers the report needs, taken from a ``Results`` object (no formatting, no I/O).
 
-Bands are computed from the draws behind the tables (``results.need``) when they are there, so
-a 5-95% range of a phase total is a range of totals, not a sum of year-group ranges; without
-the draws it falls back to summing the tidy tables' quantiles.
+Bands are computed from the draws behind the tables (``results.need``), so a 5-95% range of a
+phase total is a range of totals, not a sum of year-group ranges.
 """
 
 from __future__ import annotations
@@ -12,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from placeplan.outputs.report.fmt import is_blank
+from placeplan.capital.projects import done_before
+from placeplan.outputs.fmt import is_blank
+from placeplan.pipeline import YEAR_GROUPS
 
-YEAR_GROUPS = {"primary": range(0, 7), "secondary": range(7, 12)}
-PHASE_PROVISIONS = {"primary": ("primary",), "secondary": ("secondary", "sixth_form")}
 LOW, HIGH = 0.05, 0.95
 
 
@@ -61,26 +60,13 @@ def _draw_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def bands(results, area: Area, years: list[int]) -> dict[str, np.ndarray]:
     """Pupils and places in the phase's year groups: 5% and 95% of draws, per year."""
-    ncys = list(YEAR_GROUPS.get(area.phase, range(0, 0)))
-    need = getattr(results, "need", None)
-    if need is not None and area.code in need.areas and ncys:
-        a = list(need.areas).index(area.code)
-        idx = [list(need.years).index(y) for y in years]
-        demand = need.demand[:, a][:, ncys][:, :, idx].sum(axis=1)
-        places = need.places[:, a][:, ncys][:, :, idx].sum(axis=1)
-        d_low, d_high = _draw_band(demand)
-        p_low, p_high = _draw_band(places)
-        return {"pupils_low": d_low, "pupils_high": d_high, "places_low": p_low, "places_high": p_high}
-    demand = results.demand
-    demand = demand[(demand["planning_area"] == area.code) & demand["ncy"].isin(ncys)]
-    cap = results.capacity
-    cap = cap[(cap["planning_area"] == area.code) & cap["ncy"].isin(ncys)]
-    out = {}
-    for name, frame, col in (("pupils_low", demand, "p05"), ("pupils_high", demand, "p95"),
-                             ("places_low", cap, "p05"), ("places_high", cap, "p95")):
-        sums = frame.groupby("academic_year")[col].sum() if col in frame.columns else pd.Series(dtype=float)
-        out[name] = np.array([float(sums.get(y, np.nan)) for y in years])
-    return out
+    ncys = list(YEAR_GROUPS[area.phase])
+    need = results.need
+    a = list(need.areas).index(area.code)
+    idx = [list(need.years).index(y) for y in years]
+    d_low, d_high = _draw_band(need.demand[:, a][:, ncys][:, :, idx].sum(axis=1))
+    p_low, p_high = _draw_band(need.places[:, a][:, ncys][:, :, idx].sum(axis=1))
+    return {"pupils_low": d_low, "pupils_high": d_high, "places_low": p_low, "places_high": p_high}
 
 
 PROGRAMME_COLUMNS = ["project", "name", "status", "provision", "places_change", "planned_opening_year", "p_on_time",
@@ -124,29 +110,21 @@ def project_places(results) -> pd.DataFrame:
 
 
 def in_delivery(results) -> pd.DataFrame:
-    """Programme rows still being delivered at the programme date (not complete and open before it)."""
+    """Programme rows still being delivered at the programme date (``capital.projects.done_before``)."""
     table = programme_table(results)
-    date = results.scenario.config.meta.programme_date
-    year_now = date.year if date.month >= 9 else date.year - 1
-    done = (table["status"] == "complete") & (table["planned_opening_year"] <= year_now)
-    return table[~done].reset_index(drop=True)
+    config = results.scenario.config
+    done = table["project"].map(lambda key: done_before(config.capital_projects[key], config.meta.programme_date))
+    return table[~done.astype(bool)].reset_index(drop=True)
 
 
 def programme_cost(results) -> dict[str, float] | None:
     """Cost still to spend on projects in delivery: mean and 5-95% of the total over draws."""
     keep = set(in_delivery(results)["project"])
-    capital = getattr(results, "capital", None)
-    programme = getattr(capital, "programme", None)
-    if programme is not None and keep:
-        cols = [j for j, k in enumerate(programme.keys) if k in keep]
-        total = programme.cost_gbp[:, cols].sum(axis=1)
-        return {"mean": float(total.mean()), "low": float(np.quantile(total, LOW)),
-                "high": float(np.quantile(total, HIGH))}
     if not keep:
         return None
-    table = programme_table(results)
-    rows = table[table["project"].isin(keep)]
-    return {"mean": float(rows["cost_gbp_mean"].sum()), "low": np.nan, "high": np.nan}
+    programme = results.capital.programme
+    total = programme.cost_gbp[:, [j for j, k in enumerate(programme.keys) if k in keep]].sum(axis=1)
+    return {"mean": float(total.mean()), "low": float(np.quantile(total, LOW)), "high": float(np.quantile(total, HIGH))}
 
 
 def map_class(needed: float, spare_pct: float) -> str:

@@ -8,7 +8,7 @@ from collections import Counter
 import pandas as pd
 
 from placeplan.outputs.report.blocks import Table
-from placeplan.outputs.report.fmt import ay, join_words, num, plural
+from placeplan.outputs.fmt import ay, join_words, num, plural
 
 YEAR_COLUMNS = ("academic_year", "birth_year", "as_of_year", "nor_year", "financial_year")
 HEREFORDSHIRE = "884"

@@ -6,7 +6,7 @@ import pandas as pd
 
 from placeplan.outputs.report import charts
 from placeplan.outputs.report.blocks import Image, Table
-from placeplan.outputs.report.fmt import ay, gbp, gbp_range, is_blank, num, pct, signed
+from placeplan.outputs.fmt import ay, gbp, gbp_range, is_blank, num, pct, signed
 
 PHASES = ("primary", "secondary", "specialist")
 

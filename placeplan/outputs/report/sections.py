@@ -9,8 +9,9 @@ import pandas as pd
 
 from placeplan.outputs.report import charts, data, maps, style
 from placeplan.outputs.report.blocks import Image, Table
-from placeplan.outputs.report.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct, places,
-                                          plural, share, signed)
+from placeplan.outputs.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct,
+                                          places, plural, share, signed)
+from placeplan.sufficiency.base_position import PHASE_PROVISIONS
 
 CLASS_LABELS = {
     "short_30": "Short of 30 places or more",
@@ -117,8 +118,8 @@ def maps_section(results, year: int) -> dict:
 
 def entry_table(results, year: int) -> Table | None:
     """Reception and Year 7 against admission places in ``year``, with the first year over PAN."""
-    entry = getattr(results, "entry_pressure", None)
-    if entry is None or entry.empty:
+    entry = results.entry_pressure
+    if entry.empty:
         return None
     likely = entry[entry["p_over_pan"] > 0.5].groupby("planning_area")["academic_year"].min()
     rows = []
@@ -180,7 +181,7 @@ def area_sections(results) -> list[dict]:
         nor = base.get("nor") if base else None
         cap = base.get("net_capacity") if base else None
         mine = projects[(projects["planning_area"] == area.code) & projects["provision"].isin(
-            data.PHASE_PROVISIONS.get(area.phase, (area.phase,))) & (projects["planned_year"] > base_year)]
+            PHASE_PROVISIONS[area.phase]) & (projects["planned_year"] > base_year)]
         markers = _markers(mine, years[0], years[-1])
         fan = charts.Fan(years=years, central=rows["demand_central"].tolist(), low=list(band["pupils_low"]),
                          high=list(band["pupils_high"]), planned=rows["places_planned"].tolist(),
@@ -313,8 +314,8 @@ def programme_section(results) -> dict:
 
 def specialist_section(results) -> dict | None:
     """Specialist demand against specialist places: chart and table (None without specialist results)."""
-    table = getattr(results, "specialist_sufficiency", None)
-    if not isinstance(table, pd.DataFrame) or table.empty:
+    table = results.specialist_sufficiency
+    if table.empty:
         return None
     table = table.sort_values("academic_year").reset_index(drop=True)
     years = [int(y) for y in table["academic_year"]]

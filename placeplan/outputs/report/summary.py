@@ -6,7 +6,7 @@ import pandas as pd
 
 from placeplan.outputs.report import data
 from placeplan.outputs.report.blocks import Table
-from placeplan.outputs.report.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct, plural,
+from placeplan.outputs.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct, plural,
                                           signed)
 
 SOON_YEARS = 3  # "within 3 years" of the base year
@@ -174,8 +174,8 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
 
 def specialist_gap(results, year: int) -> dict | None:
     """The specialist gap in ``year`` and at its peak (None without specialist results)."""
-    table = getattr(results, "specialist_sufficiency", None)
-    if not isinstance(table, pd.DataFrame) or table.empty or "places_needed_central" not in table:
+    table = results.specialist_sufficiency
+    if table.empty:
         return None
     table = table.sort_values("academic_year")
     at = table[table["academic_year"] == year]
