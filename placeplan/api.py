@@ -14,7 +14,7 @@ from placeplan import __version__, pipeline
 from placeplan.capacity.base import specialist_capacity
 from placeplan.capital.projects import done_before, projects_table
 from placeplan.capital.summary import capacity_summary, programme_summary
-from placeplan.demand import Projection, demand_cube, to_tidy
+from placeplan.demand import Projection, demand_cube, demand_inputs, to_tidy
 from placeplan.pipeline import CapitalStep
 from placeplan.scenario.load import Scenario, load_scenario
 from placeplan.sufficiency.base_position import base_position, position_totals
@@ -49,7 +49,11 @@ class Results:
     programme : simulated delivery per project: opening year quantiles, P(open by each September), cost
     capacity : places by planning area, ncy and year: as planned, mean and quantiles
     sufficiency : places needed / spare by planning area, phase and year, with P(shortfall)
-    sufficiency_totals : authority totals by phase and year (sums of the parts)
+    sufficiency_totals : authority totals by phase and year (sums of the areas' figures)
+    sub_area_sufficiency, school_sufficiency : the same as ``sufficiency`` for sub-areas and schools
+    school_position : base year by school, sub-area, planning area and authority: pupils, places,
+        % full, existing pressure
+    transfer : the Year 6 -> Year 7 matrix used (origin, destination, share)
     first_shortfall : first year a shortfall is more likely than not, by planning area and phase
     entry_pressure : Reception (primary areas) and Year 7 (secondary) demand against admission
         places (PAN plus places projects add at entry), with P(over PAN)
@@ -75,9 +79,15 @@ class Results:
     entry_pressure: pd.DataFrame
     specialist_demand: pd.DataFrame
     specialist_sufficiency: pd.DataFrame
+    sub_area_sufficiency: pd.DataFrame
+    school_sufficiency: pd.DataFrame
+    school_position: pd.DataFrame
+    transfer: pd.DataFrame
     projection: Projection = field(repr=False)
     capital: CapitalStep = field(repr=False)
     need: SufficiencyResult = field(repr=False)
+    schools: Any = field(default=None, repr=False)
+    levels: dict[str, Any] = field(default_factory=dict, repr=False)
     backtest: Any = field(default=None, repr=False)
     run_info: dict[str, Any] = field(default_factory=dict)
 
@@ -90,6 +100,10 @@ class Results:
             "capital_programme": self.programme,
             "sufficiency": self.sufficiency,
             "sufficiency_totals": self.sufficiency_totals,
+            "sub_area_sufficiency": self.sub_area_sufficiency,
+            "school_sufficiency": self.school_sufficiency,
+            "school_position": self.school_position,
+            "transfer": self.transfer,
             "entry_pressure": self.entry_pressure,
             "specialist_capacity": self.specialist,
             "specialist_demand": self.specialist_demand,
@@ -128,17 +142,20 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     position = base_position(tables["planning_areas"], tables["pupils"], tables["schools"], tables["capacity"],
                              tables.get("school_nor"), config.meta.base_year)
     clock.lap("base_position_s")
-    projection = pipeline.demand_step(scenario, draws, seed)
+    inputs = demand_inputs(scenario)
+    projection = pipeline.demand_step(scenario, draws, seed, inputs)
     clock.lap("demand_s")
     areas = projection.primary_areas + projection.secondary_areas
-    capital = pipeline.capital_step(config, tables, areas, projection.years, draws, seed)
+    capital = pipeline.capital_step(config, tables, areas, projection.years, draws, seed,
+                                    pipeline.area_phases(projection))
     clock.lap("capital_s")
+    schools = pipeline.school_step(scenario, inputs, projection, capital)
+    clock.lap("schools_s")
     need = pipeline.sufficiency_step(projection, capital.timeline, config)
     phases = pipeline.phase_of_areas(tables["planning_areas"])
     names = dict(zip(tables["planning_areas"]["planning_area"], tables["planning_areas"]["name"]))
-    area_table = area_year_table(need, phases, names, quantiles, pipeline.YEAR_GROUPS)
-    central = _central_sufficiency(projection, capital, config, phases, names)
-    area_table = area_table.merge(central, on=["planning_area", "phase", "academic_year"], how="left")
+    levels = pipeline.levels_step(scenario, projection, capital, schools)
+    area_table = levels["planning_area"].table.rename(columns={"code": "planning_area"}).drop(columns=["level"])
     special = pipeline.specialist_step(scenario, projection)
     if special is None:
         special_demand = special_table = pd.DataFrame()
@@ -170,7 +187,11 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         programme=_programme_table(capital, live, config, tables, projection.years, quantiles),
         capacity=capacity_summary(capital.timeline, capital.planned, phases, quantiles),
         sufficiency=area_table,
-        sufficiency_totals=authority_totals(need, phases, quantiles, pipeline.YEAR_GROUPS),
+        sufficiency_totals=_authority_totals(levels["planning_area"], projection.years, quantiles),
+        sub_area_sufficiency=levels["sub_area"].table,
+        school_sufficiency=levels["school"].table,
+        school_position=levels["base"],
+        transfer=pipeline.transfer_table(inputs, capital.school_table, tables["planning_areas"]),
         first_shortfall=first_likely_shortfall(area_table),
         entry_pressure=entry_pressure(need.demand, demand_cube(projection, central=True)[1], capital.timeline.places,
                                       capital.planned.places, capital.base_places, need.areas, projection.years,
@@ -180,6 +201,8 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         projection=projection,
         capital=capital,
         need=need,
+        schools=schools,
+        levels=levels,
         backtest=tested,
         run_info={
             "placeplan_version": __version__,
@@ -197,6 +220,32 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     clock.lap("tables_s")
     timings["total_s"] = round(sum(v for k, v in timings.items() if k != "total_s"), 3)
     return results
+
+
+def _authority_totals(areas, years, quantiles) -> pd.DataFrame:
+    """Authority totals per phase and year: the sum of each planning area's judged need, draw by draw."""
+    from placeplan.capital.summary import quantile_columns
+
+    rows = []
+    judged, phases = areas.judged, np.asarray(areas.units.phases)
+    table = areas.table
+    for phase in ("primary", "secondary"):
+        idx = np.flatnonzero(phases == phase)
+        if not idx.size:
+            continue
+        short = judged[:, idx].sum(axis=1)  # (draw, year)
+        qs = np.quantile(short, quantiles, axis=0)
+        part = table[table["phase"] == phase].groupby("academic_year")
+        for y, year in enumerate(years):
+            row = {"phase": phase, "academic_year": int(year),
+                   "places_needed_central": float(part["places_needed_central"].sum().get(int(year), 0.0)),
+                   "places_needed_mean": float(short[:, y].mean())}
+            row.update({f"places_needed_{n}": float(qs[i, y]) for i, n in enumerate(quantile_columns(quantiles))})
+            row["spare_places_central"] = float(part["spare_places_central"].sum().get(int(year), 0.0))
+            row["spare_places_mean"] = float(part["spare_places_mean"].sum().get(int(year), 0.0))
+            row["p_any_shortfall"] = float((judged[:, idx, y] >= 1).any(axis=1).mean())
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _central_sufficiency(projection, capital, config, phases, names) -> pd.DataFrame:
@@ -292,7 +341,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     special = pipeline.specialist_step(scenario, projection)
     summary_rows, details, openings = [], [], []
     for name, option_config in configs.items():
-        capital = pipeline.capital_step(option_config, tables, areas, projection.years, draws, seed)
+        capital = pipeline.capital_step(option_config, tables, areas, projection.years, draws, seed,
+                                        pipeline.area_phases(projection))
         need = pipeline.sufficiency_step(projection, capital.timeline, option_config)
         detail = area_year_table(need, phases, area_names, quantiles, pipeline.YEAR_GROUPS)
         detail.insert(0, "option", name)

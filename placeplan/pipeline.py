@@ -15,14 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from placeplan.capacity.places import places_array, school_basis, school_places
+from placeplan.capacity.timeline import PlacesTimeline, new_schools, places_timeline, project_changes
+from placeplan.capacity.units import (Units, authority_units, planning_area_units, school_units,
+                                      sub_area_units)
 from placeplan.capital.projects import opening_academic_year
 from placeplan.capital.simulate import ProgrammeResult, simulate_programme
-from placeplan.capital.timeline import (CapacityTimeline, base_capacity_by_ncy, base_places, capacity_timeline,
-                                        project_changes)
-from placeplan.demand import Projection, demand_cube, demand_inputs, project
+from placeplan.capital.timeline import CapacityTimeline
+from placeplan.demand import DemandInputs, Projection, demand_cube, demand_inputs, project
+from placeplan.demand.schools import SchoolShares, base_shares, roll_shares, school_counts, year7_shares
+from placeplan.demand.transfer_matrix import apply_matrix
 from placeplan.scenario.load import Scenario
 from placeplan.scenario.schema import CapitalProject, ScenarioFile
 from placeplan.sufficiency.need import SufficiencyResult, sufficiency
+from placeplan.sufficiency.units import base_year_table, unit_sufficiency
 
 # Projects that happen in a run: committed ones (simulated) and complete ones (open as planned).
 LIVE_STATUSES = ("committed", "complete")
@@ -36,10 +42,95 @@ def demand_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0,)))
 
 
-def demand_step(scenario: Scenario, draws: int, seed: int) -> Projection:
+def demand_step(scenario: Scenario, draws: int, seed: int, inputs: DemandInputs | None = None) -> Projection:
     """Project pupils: the central projection plus ``draws`` Monte Carlo draws."""
-    inputs = demand_inputs(scenario)
+    inputs = demand_inputs(scenario) if inputs is None else inputs
     return project(inputs, draws=draws, rng=demand_rng(seed))
+
+
+@dataclass(frozen=True, eq=False)
+class SchoolStep:
+    """Pupils by school: each school's share of its area's projection (``demand.schools``).
+
+    schools : the school axis (as ``CapitalStep.schools``)
+    pupils : (draw, school, ncy 0-13, year) [pupils]; central : (1, school, ncy, year) [pupils]
+    base : (school, ncy) base-year pupils, the area's base year x each school's share [pupils]
+    shares : base shares and where they come from
+    """
+
+    schools: tuple[str, ...]
+    pupils: np.ndarray
+    central: np.ndarray
+    base: np.ndarray
+    shares: SchoolShares
+
+
+def school_step(scenario: Scenario, inputs: DemandInputs, projection: Projection, capital: CapitalStep) -> SchoolStep:
+    """Split the area projection into schools; schools sum to their areas exactly."""
+    tables = scenario.tables
+    axis = capital.schools.schools
+    areas = projection.primary_areas + projection.secondary_areas
+    area_of = _area_of(capital.school_table, axis, projection)
+    counts, _, basis = school_counts(capital.school_table, axis, tables.get("school_nor"), tables.get("pupils_by_school"))
+    shares = base_shares(counts, capital.school_base, area_of, basis, axis)
+    taught = capital.school_base > 0
+    _, cube = demand_cube(projection)
+    _, central_cube = demand_cube(projection, central=True)
+    base_cube = np.zeros((len(areas), 14))
+    base_cube[:len(projection.primary_areas), 0:7] = np.nan_to_num(inputs.primary_nor[..., -1])
+    base_cube[len(projection.primary_areas):, 7:14] = np.nan_to_num(inputs.secondary_nor[..., -1])
+    entry = _year7_entry(inputs, projection, axis, area_of, shares.shares)
+    central_entry = _year7_entry(inputs, projection, axis, area_of, shares.shares, central=True)
+    pupils = _apply(roll_shares(shares.shares, entry, taught, area_of), cube, area_of)
+    central = _apply(roll_shares(shares.shares, central_entry, taught, area_of), central_cube, area_of)
+    g = np.arange(14)[None, :]
+    base = np.where(area_of >= 0, shares.shares * base_cube[np.maximum(area_of, 0), g], 0.0)
+    return SchoolStep(axis, pupils, central, base, shares)
+
+
+def _area_of(schools: pd.DataFrame, axis: tuple[str, ...], projection: Projection) -> np.ndarray:
+    """(school, ncy) index on the demand cube's area axis of the area a school counts in, -1 for none."""
+    by_id = schools.set_index("school_id")
+    n_p = len(projection.primary_areas)
+    out = np.full((len(axis), 14), -1)
+    for s, school in enumerate(axis):
+        low, high = int(by_id.at[school, "ncy_low"]), int(by_id.at[school, "ncy_high"])
+        primary = by_id.at[school, "primary_planning_area"]
+        secondary = by_id.at[school, "secondary_planning_area"]
+        for g in range(max(low, 0), min(high, 13) + 1):
+            if g <= 6 and primary in projection.primary_areas:
+                out[s, g] = projection.primary_areas.index(primary)
+            elif g >= 7 and secondary in projection.secondary_areas:
+                out[s, g] = n_p + projection.secondary_areas.index(secondary)
+    return out
+
+
+def _year7_entry(inputs: DemandInputs, projection: Projection, axis, area_of, base, central: bool = False):
+    """(draw, school, year) each school's share of its area's Year 7, from the school transfer matrix."""
+    transfer = inputs.transfer
+    n_years = len(projection.years)
+    if transfer is None or transfer.school_matrix is None:
+        return np.broadcast_to(base[None, :, 7, None], (1, len(axis), n_years))
+    primary = projection.central_primary[None] if central else projection.primary
+    year6 = np.concatenate([np.broadcast_to(np.nan_to_num(inputs.primary_nor[None, :, 6, -1]),
+                                            (primary.shape[0], primary.shape[1]))[..., None],
+                            primary[:, :, 6, :-1]], axis=-1)  # (draw, area, year): Year 6 the year before
+    year7 = np.stack([apply_matrix(year6[..., y], transfer.school_matrix) for y in range(n_years)], axis=-1)
+    out = np.zeros((primary.shape[0], len(axis), n_years))
+    position = {s: i for i, s in enumerate(transfer.schools)}
+    for s, school in enumerate(axis):
+        if school in position:
+            out[:, s] = year7[:, position[school]]
+    for y in range(n_years):
+        out[..., y] = year7_shares(out[..., y], area_of[:, 7])
+    return out
+
+
+def _apply(shares: np.ndarray, cube: np.ndarray, area_of: np.ndarray) -> np.ndarray:
+    """School pupils = share x the area's pupils in that year group (draw, school, ncy, year)."""
+    g = np.arange(14)[None, :]
+    area = cube[:, np.maximum(area_of, 0), g, :]  # (draw, school, ncy, year)
+    return np.where((area_of >= 0)[None, :, :, None], shares * area, 0.0)
 
 
 def live_projects(config: ScenarioFile) -> dict[str, CapitalProject]:
@@ -49,34 +140,68 @@ def live_projects(config: ScenarioFile) -> dict[str, CapitalProject]:
 
 @dataclass(frozen=True)
 class CapitalStep:
-    """The simulated programme and the places it gives.
+    """The simulated programme and the places it gives, school by school and summed into areas.
 
     programme : simulated opening and cost per draw and project
-    timeline : places per draw (draw, area, ncy, year), specialist places per draw
-    planned : the same with every project opening on its planned date (one draw)
+    schools : places per draw (draw, school, ncy, year) and specialist places per draw
+    planned_schools : the same with every project opening on its planned date (one draw)
+    school_base : (school, ncy 0-13) places before any project [places]
+    school_table : the schools table with rows for projects' new schools
+    basis : year-group basis per school (firm / indicative)
+    timeline, planned : the school places summed into planning areas (draw, area, ncy, year)
     base_places : (area, ncy 0-13) places before any project [places]
     """
 
     programme: ProgrammeResult
+    schools: PlacesTimeline
+    planned_schools: PlacesTimeline
+    school_base: np.ndarray
+    school_table: pd.DataFrame
+    basis: dict[str, str]
     timeline: CapacityTimeline
     planned: CapacityTimeline
     base_places: np.ndarray
 
 
+def school_axis(schools: pd.DataFrame, places: pd.DataFrame) -> tuple[str, ...]:
+    """Schools on the places arrays: every open mainstream school with places, then projects' new schools."""
+    with_places = set(places["school_id"])
+    open_rows = schools[(schools["status"].isin(["open", "proposed"])) & schools["school_id"].isin(with_places)]
+    return tuple(open_rows["school_id"]) + tuple(s for s in schools["school_id"] if str(s).startswith("new:"))
+
+
+def area_phases(projection: Projection) -> tuple[str, ...]:
+    """Phase of each planning area on the demand cube's area axis (primary areas, then secondary)."""
+    return ("primary",) * len(projection.primary_areas) + ("secondary",) * len(projection.secondary_areas)
+
+
 def capital_step(config: ScenarioFile, tables: dict[str, pd.DataFrame], areas: tuple[str, ...],
-                 years: np.ndarray, draws: int, seed: int) -> CapitalStep:
-    """Simulate the live projects ``draws`` times and build the places timeline."""
+                 years: np.ndarray, draws: int, seed: int, phases: tuple[str, ...]) -> CapitalStep:
+    """Simulate the live projects ``draws`` times and land their places at their schools."""
     projects = live_projects(config)
     horizon = int(years[-1]) - config.meta.programme_date.year + 2
     result = simulate_programme(projects, config.programme, config.meta.programme_date, draws, seed,
                                 horizon_years=max(horizon, 1))
-    base = base_capacity_by_ncy(tables["schools"], tables["capacity"])
-    changes = project_changes(projects, tables["schools"], config.meta.la_code)
-    timeline = capacity_timeline(base, changes, result.keys, result.opening_year, areas, years)
+    extra = new_schools(projects, tables["schools"])
+    schools = pd.concat([tables["schools"], extra], ignore_index=True) if not extra.empty else tables["schools"]
+    places = school_places(tables["schools"], tables["capacity"], tables.get("capacity_by_ncy"))
+    axis = school_axis(schools, places)
+    base = places_array(places, axis)
+    as_of = int(places["as_of_year"].max()) if not places.empty else -1
+    changes = project_changes(projects, tables["schools"])
+    timeline = places_timeline(base, axis, as_of, changes, result.keys, result.opening_year, years)
     planned_years = np.array([[opening_academic_year(projects[k].planned_opening) for k in result.keys]],
                              dtype=int).reshape(1, len(result.keys))
-    planned = capacity_timeline(base, changes, result.keys, planned_years, areas, years)
-    return CapitalStep(result, timeline, planned, base_places(base, areas))
+    planned = places_timeline(base, axis, as_of, changes, result.keys, planned_years, years)
+    units = planning_area_units(schools, axis, areas, phases)
+    basis = school_basis(places)
+    return CapitalStep(result, timeline, planned, base, schools, basis,
+                       _area_timeline(units, timeline), _area_timeline(units, planned),
+                       units.sum(base[None, :, :, None])[0, :, :, 0])
+
+
+def _area_timeline(units: Units, timeline: PlacesTimeline) -> CapacityTimeline:
+    return CapacityTimeline(units.codes, timeline.years, units.sum(timeline.places), timeline.specialist)
 
 
 def sufficiency_step(projection: Projection, timeline: CapacityTimeline, config: ScenarioFile) -> SufficiencyResult:
@@ -122,3 +247,54 @@ def specialist_need(step: SpecialistStep, capital: CapitalStep, config: Scenario
 def phase_of_areas(planning_areas: pd.DataFrame) -> dict[str, str]:
     """Phase of each planning area, by code."""
     return dict(zip(planning_areas["planning_area"], planning_areas["phase"]))
+
+
+def levels_step(scenario: Scenario, projection: Projection, capital: CapitalStep, schools: SchoolStep) -> dict:
+    """Sufficiency at every level: planning area, sub-area, school and authority (``sufficiency.units``).
+
+    Returns a dict level -> UnitSufficiency, plus ``base``: the base-year position of every unit.
+    """
+    config, tables = scenario.config, scenario.tables
+    axis = capital.schools.schools
+    school_table = capital.school_table
+    areas = projection.primary_areas + projection.secondary_areas
+    margin, quantiles = config.policy.operating_margin, config.policy.quantiles
+    names = dict(zip(tables["planning_areas"]["planning_area"], tables["planning_areas"]["name"]))
+    names.update(dict(zip(school_table["school_id"], school_table["name"])))
+    names.setdefault(config.meta.la_code, config.meta.la_name)
+    bare = capital.school_base
+    units = {
+        "planning_area": planning_area_units(school_table, axis, areas, area_phases(projection)),
+        "sub_area": sub_area_units(school_table, axis, tables["planning_areas"]),
+        "school": school_units(school_table, axis),
+        "authority": authority_units(axis, config.meta.la_code),
+    }
+    firm_school = np.array([capital.basis.get(s, "indicative") == "firm" for s in axis])
+    out, base_tables = {}, []
+    for level, unit in units.items():
+        members = (unit.weights > 0) & (capital.school_base.sum(axis=1) > 0)[None, :]
+        firm = np.array([bool(firm_school[m].all()) if m.any() else False for m in members])
+        out[level] = unit_sufficiency(level, unit, names, firm, schools.pupils, capital.schools.places,
+                                      schools.central, capital.planned_schools.places, schools.base, bare, bare,
+                                      projection.years, margin, quantiles)
+        base_tables.append(base_year_table(level, unit, names, firm, schools.base, bare, config.meta.base_year, margin))
+    out["base"] = pd.concat(base_tables, ignore_index=True)
+    return out
+
+
+def transfer_table(inputs: DemandInputs, schools: pd.DataFrame, planning_areas: pd.DataFrame) -> pd.DataFrame:
+    """The Year 6 -> Year 7 matrix a run used, as a tidy table (origin, destination, share)."""
+    transfer = inputs.transfer
+    if transfer is None or (transfer.school_matrix is None and transfer.area_matrix is None):
+        return pd.DataFrame(columns=["method", "origin", "origin_name", "destination", "destination_name", "share"])
+    names = dict(zip(planning_areas["planning_area"], planning_areas["name"]))
+    names.update(dict(zip(schools["school_id"], schools["name"])))
+    origins = list(inputs.primary_areas) + (["outside"] if transfer.school_matrix is not None else [])
+    if transfer.school_matrix is not None:
+        matrix, destinations = transfer.school_matrix, list(transfer.schools) + ["outside"]
+    else:
+        matrix, destinations = transfer.area_matrix, list(inputs.secondary_areas)
+    rows = [{"method": transfer.method, "origin": o, "origin_name": names.get(o, o), "destination": d,
+             "destination_name": names.get(d, d), "share": float(matrix[i, j])}
+            for i, o in enumerate(origins) for j, d in enumerate(destinations) if matrix[i, j] > 0]
+    return pd.DataFrame(rows)

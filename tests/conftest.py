@@ -43,3 +43,11 @@ def pytest_addoption(parser):
 @pytest.fixture
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")
+
+
+@pytest.fixture(scope="session")
+def hereford_results():
+    """One run of the Herefordshire default shared by the tests that read it (200 draws, no back-test)."""
+    import placeplan
+
+    return placeplan.run(HEREFORDSHIRE, draws=200, backtest=False)

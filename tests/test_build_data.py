@@ -18,8 +18,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
 SCRIPT = PROJECT / "tools" / "build_herefordshire_data.py"
 TABLES = PROJECT / "scenarios" / "herefordshire"
+# Tables made by other scripts (tools/build_scorecard_table.py makes dfe_scorecard.csv; tested below).
+OTHER_SCRIPTS = {"dfe_scorecard.csv"}
 COMMITTED = sorted(
-    [f"scenarios/herefordshire/{p.name}" for p in TABLES.glob("*.csv")]
+    [f"scenarios/herefordshire/{p.name}" for p in TABLES.glob("*.csv") if p.name not in OTHER_SCRIPTS]
     + [f"geodata/{name}" for name in ("planning_areas.geojson", "county_boundary.geojson",
                                        "lsoa_planning_areas.csv")]
 )
@@ -102,11 +104,67 @@ def test_schools_have_the_planning_areas_their_year_groups_need():
 def test_capacity_totals_equal_the_published_2024_25_county_totals():
     cap = read("capacity.csv").astype({"net_capacity": int})
     totals = cap.groupby("provision")["net_capacity"].sum()
-    assert totals["primary"] == 14672 and totals["secondary"] == 11632
+    # DfE's May 2025 secondary capacity counts sixth-form places, which are held in their own rows
+    assert totals["primary"] == 14672 and totals["secondary"] + totals["sixth_form"] == 11632
     assert set(cap["as_of_year"]) == {"2024"}
     mainstream = cap[cap["provision"].isin(["primary", "secondary"])]
     assert (mainstream["pan"] != "").all()
-    assert (cap.loc[~cap["provision"].isin(["primary", "secondary"]), "pan"] == "").all()
+    assert set(mainstream["pan_source"]) == {"published", "estimated"}
+    others = cap[~cap["provision"].isin(["primary", "secondary"])]
+    assert (others["pan"] == "").all() and (others["pan_source"] == "").all()
+
+
+def test_published_pans_are_the_ones_found_and_peterchurch_is_estimated():
+    cap = read("capacity.csv")
+    published = cap[cap["pan_source"] == "published"].set_index("school_id")["pan"].to_dict()
+    assert published == {"116869": "15", "116936": "90", "116991": "235", "139189": "189", "139313": "15",
+                         "140868": "120", "151069": "90"}
+    peterchurch = cap[(cap["school_id"] == "116718") & (cap["provision"] == "primary")].iloc[0]
+    assert peterchurch["pan"] == "15" and peterchurch["pan_source"] == "estimated"
+
+
+def test_sixth_forms_are_held_apart_at_the_schools_that_have_one():
+    schools = read("schools.csv").astype({"ncy_high": int})
+    cap = read("capacity.csv").astype({"net_capacity": int})
+    with_sixth = set(schools.loc[(schools["kind"] == "mainstream") & (schools["ncy_high"] >= 12), "school_id"])
+    sixth = cap[cap["provision"] == "sixth_form"]
+    assert set(sixth["school_id"]) == with_sixth and len(sixth) == len(with_sixth) > 0
+    assert (sixth["net_capacity"] > 0).all() and (sixth["note"] != "").all()
+    secondary = cap[(cap["provision"] == "secondary") & cap["school_id"].isin(with_sixth)].astype({"pan": int})
+    assert (secondary["pan_source"] == "estimated").all()
+    for row in secondary.itertuples():  # PAN from the Y7-Y11 places only, to the nearest 5
+        assert abs(row.pan - row.net_capacity / 5) <= 2.5
+
+
+def test_october_2024_school_counts_match_the_county_sums():
+    nor = read("school_nor.csv")
+    assert list(nor.columns) == ["school_id", "academic_year", "census", "ncy_low", "ncy_high", "nor", "source"]
+    october = nor[nor["census"] == "october"].astype({"ncy_low": int, "ncy_high": int, "nor": int})
+    assert set(october["academic_year"]) == {"2024"}
+    assert set(zip(october["ncy_low"], october["ncy_high"])) == {(0, 6), (7, 9), (10, 11)}
+    assert october["school_id"].nunique() == 93 and (october["nor"] > 0).all()
+    assert october.loc[october["ncy_low"] == 0, "nor"].sum() == 12877
+    # PROVENANCE.md gives 9,297 for Y7-Y11: its KS3 funding for Aylestone implies 289.5 funded pupils,
+    # while the file's derived KS3 column (and the school's total) count 290.
+    assert october.loc[october["ncy_low"] >= 7, "nor"].sum() == 9298
+    older = nor[nor["census"] != "october"]
+    assert (older["ncy_low"] == "").all() and (older["ncy_high"] == "").all()
+    schools = read("schools.csv")
+    main = schools.loc[(schools["kind"] == "mainstream") & (schools["status"] == "open"), "school_id"]
+    assert set(october["school_id"]) == set(main)
+
+
+def test_every_primary_area_has_an_open_secondary_catchment_school():
+    areas = read("planning_areas.csv")
+    schools = read("schools.csv").astype({"ncy_high": int}).set_index("school_id")
+    primary = areas[(areas["phase"] == "primary") & (areas["kind"] == "official")]
+    for row in primary.itertuples():
+        school = schools.loc[row.catchment_school]
+        assert school["status"] == "open" and school["ncy_high"] >= 7 and school["kind"] == "mainstream"
+        assert row.planning_area == school["laestab"]  # the 2015 code is 884 + the high school's number
+        assert row.feeds == school["secondary_planning_area"] == "8840001"
+    others = areas[areas["phase"] != "primary"]
+    assert (others["catchment_school"] == "").all() and (others["feeds"] == "").all()
 
 
 def test_pupils_match_known_dfe_county_figures():
@@ -128,3 +186,24 @@ def test_shares_births_and_housing_are_consistent():
     per_year = housing.groupby("academic_year")["dwellings"].sum().round(1)
     assert per_year[2015] == 374 and per_year[2020] == 850 and per_year[2040] == 805
     assert "8844601" not in set(housing["planning_area"])
+
+
+def test_scorecard_table_is_reproduced(tmp_path):
+    """dfe_scorecard.csv is exactly what tools/build_scorecard_table.py makes from DfE's scorecard rows."""
+    if not (SHARED / "data").is_dir():
+        pytest.skip("../shared not present")
+    out = tmp_path / "dfe_scorecard.csv"
+    done = subprocess.run([sys.executable, str(PROJECT / "tools" / "build_scorecard_table.py"), "--shared",
+                           str(SHARED), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == (TABLES / "dfe_scorecard.csv").read_bytes()
+
+
+def test_scorecard_rows_read_the_year_labels_right():
+    card = read("dfe_scorecard.csv").set_index(["scorecard_row", "phase"])
+    # a row's NOR is the January census of the year after its label; needs are three years ahead
+    assert card.loc[("2024/25", "primary"), "nor"] == "12603" and card.loc[("2024/25", "primary"), "nor_year"] == "2025"
+    assert card.loc[("2023/24", "secondary"), "places_needed"] == "130"
+    assert card.loc[("2023/24", "secondary"), "target_year"] == "2026"
+    assert card.loc[("2022/23", "secondary"), "places_needed"] == "140"
+    assert card.loc[("2024/25", "secondary"), "planned_places"] == "300"

@@ -76,7 +76,8 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
             "scap_pupil_forecasts.csv", "scap_return.xlsx", "scap_school_capacity.csv",
             "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv"]
     assert names == sorted(["backtest.csv", "base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv",
-                            "entry_pressure.csv",
+                            "entry_pressure.csv", "school_position.csv", "school_sufficiency.csv",
+                            "sub_area_sufficiency.csv", "transfer.csv",
                             "report.html", "report.pdf", "run.json", "specialist_capacity.csv", "sufficiency.csv",
                             "sufficiency_totals.csv", *scap])
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")

@@ -24,7 +24,8 @@ from placeplan.outputs.report import render_report, render_report_html, render_r
 from placeplan.outputs.fmt import ay, num, pct, places
 
 SECTION_HEADINGS = ["Summary for the DfE meeting", "Where places fall short: maps",
-                    "Planning areas: pupils against places", "Capital programme: what opens, and when",
+                    "Planning areas: pupils against places", "Sub-areas and schools",
+                    "Capital programme: what opens, and when",
                     "Options compared", "Forecast accuracy (back-test)", "Method, data and approximations"]
 SCRIPT = "<script>alert(1)</script>"
 
@@ -219,7 +220,7 @@ def test_sections_appear_in_order(toy_parsed):
 
 
 def test_every_image_is_an_embedded_png_with_alt_text(toy_parsed):
-    assert len(toy_parsed.images) == 4  # three planning areas and the programme
+    assert len(toy_parsed.images) == 6  # three planning areas, two sub-areas and the programme
     for image in toy_parsed.images:
         assert_real_png(png_of(image["src"]))
         assert len(image.get("alt", "")) >= 40, f"alt text too thin: {image.get('alt')!r}"
@@ -393,7 +394,7 @@ def test_pdf_has_every_section(toy_report):
     assert "1. Summary for the DfE meeting" in first and "Decisions this asks for" in first
     assert "8881002 South" in first and "South Primary expansion to 3 forms of entry" in first
     images = sum(len(page.images) for page in reader.pages)
-    assert images == 4
+    assert images == 6
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
@@ -418,7 +419,10 @@ def test_herefordshire_smoke(tmp_path):
     parsed = parse(html)
     areas = results.sufficiency[["planning_area", "phase"]].drop_duplicates()
     fans = [img for img in parsed.images if img["alt"].startswith("Fan chart")]
-    assert len(fans) == len(areas)
+    subs = results.sub_area_sufficiency["code"].nunique()
+    assert len(fans) == len(areas) + subs and subs == 7  # every planning area and every sub-area
+    assert "Hereford city: " in html and "School by school" in html
+    assert "Against DfE&#39;s published figures" in html or "Against DfE's published figures" in html
     assert len([img for img in parsed.images if img["alt"].startswith("Map of")]) == 3
     assert "specialist" in parsed.sections
     assert "DfE&#39;s May 2015 structure" in html or "DfE's May 2015 structure" in html

@@ -80,14 +80,14 @@ def test_report_loads_without_console_errors(report_file):
     assert '<html lang="en-GB">' in dom
     for section in ("summary", "maps", "areas", "programme", "options", "backtest", "method"):
         assert f'<section id="{section}"' in dom
-    assert dom.count("<img ") == 7  # three maps, three fan charts, the programme chart
+    assert dom.count("<img ") == 9  # three maps, three area and two sub-area fan charts, the programme chart
     assert console_errors(done.stderr) == []
 
 
 def test_every_image_decodes_in_the_browser(report_file):
     html = report_file.read_text(encoding="utf-8")
     images = probe(report_file, html)
-    assert len(images) == 7
+    assert len(images) == 9
     for image in images:
         assert image["ok"] and image["w"] >= 100 and image["h"] >= 50, image
         assert str(image["w"]) == image["aw"], "width attribute differs from the PNG's own width"
@@ -120,6 +120,6 @@ def test_report_prints_one_section_per_page(report_file, tmp_path):
     reader = PdfReader(str(out))
     assert len(reader.pages) >= 8
     starts = [re.sub(r"\s+", " ", page.extract_text())[:200] for page in reader.pages]
-    for heading in ("2. Where places fall short", "3. Planning areas", "4. Capital programme", "5. Options compared",
-                    "6. Forecast accuracy", "7. Method, data"):
+    for heading in ("2. Where places fall short", "3. Planning areas", "4. Sub-areas and schools",
+                    "5. Capital programme", "6. Options compared", "7. Forecast accuracy", "8. Method, data"):
         assert any(heading in start for start in starts), f"{heading!r} does not start a printed page"

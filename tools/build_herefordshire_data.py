@@ -64,12 +64,23 @@ SPLIT_2011 = {"Hereford": 6500, "Leominster": 2300, "Ross-on-Wye": 900, "Ledbury
 SPLIT_2021 = {"Hereford": 3900, "Leominster": 1700, "Ross-on-Wye": 1500, "Bromyard": 650, "Ledbury": 600,
               "Kington": 250, "rural": 2500}
 RURAL_DENSITY = 5.0  # persons per hectare; LSOAs below it are rural (the 2017-20 data has a gap at 4.4-7.3)
-# Published 2024/25 mainstream figures: school_id -> (capacity, PAN or None, note).
+# Published 2024/25 mainstream figures: school_id -> (capacity, PAN or None, pan_source, note).
 PUBLISHED = {
-    "151069": (630, 90, "expanded 420 → 630, PAN 60 → 90 (council decision 6457; new block 2021)"),
-    "116936": (450, 90, "450 since 2017, PAN 90 (Hereford Times 23332987); 750 only from Sept 2026"),
-    "116718": (105, 15, "105 / PAN 15 until its rebuild to 140 (a capital project, due autumn 2026)"),
-    "137073": (680, None, "capacity 680 quoted in the 2023 Aylestone options appraisal (Hereford Times 23349335)"),
+    "151069": (630, 90, "published", "expanded 420 → 630, PAN 60 → 90 (council decision 6457; new block 2021)"),
+    "116936": (450, 90, "published", "450 since 2017 (Hereford Times 23332987), PAN 90 (the 2026 expansion takes "
+                                     "it 90 → 150); 750 only from Sept 2026"),
+    "116718": (105, 15, "estimated", "105 places until its rebuild to 140 (a capital project, due autumn 2026); "
+                                     "PAN 15 inferred as 105 ÷ 7, no source states it"),
+    "137073": (680, None, None, "capacity 680 quoted in the 2023 Aylestone options appraisal (Hereford Times "
+                                "23349335)"),
+}
+# Sixth forms in 2024/25 where the school's name (current or 2015) does not settle it:
+# school_id -> (has a sixth form, evidence). Found in stored public pages, not in ../shared.
+SIXTH_FORM = {
+    "136803": (True, "sixth form: the school's sixth-form pages (jmhs.hereford.sch.uk/sixth-form); Ofsted 2004 "
+                     "report: ages 11-18"),
+    "116941": (False, "sixth form closed in 2023, none on roll from August 2023 (Hereford Times 23742437); "
+                      "the 2015 name had 'and Sixth Form Centre'"),
 }
 # Specialist and AP places: (school_id, provision, places, note); all source "published".
 SPECIALIST = [
@@ -199,6 +210,16 @@ def read_county_pupils(shared: Path) -> pd.DataFrame:
     return df[df["ncy"] <= 13][["academic_year", "ncy", "nor"]]
 
 
+def read_funding_pupils(shared: Path) -> pd.DataFrame:
+    """October 2024 census pupils by school (DfE school funding statistics 2025-26): R-Y6, KS3, KS4."""
+    df = pd.read_csv(shared / "data/dfe/herefordshire_school_pupils_oct2024_funding_2025-26.csv", dtype=str)
+    df = df.rename(columns={"school_laestab": "laestab", "school_urn": "urn", "school_name": "name",
+                            "primary_pupils_derived": "primary", "ks3_pupils_derived": "ks3",
+                            "ks4_pupils_derived": "ks4"})
+    df[["primary", "ks3", "ks4"]] = df[["primary", "ks3", "ks4"]].apply(pd.to_numeric).astype(int)
+    return df[["laestab", "urn", "name", "primary", "ks3", "ks4"]]
+
+
 def read_lsoa_population(shared: Path) -> dict[int, pd.DataFrame]:
     """ONS LSOA persons by single year of age 0-19 plus total, mid-2017/2019/2020, indexed by LSOA code."""
     out = {}
@@ -244,7 +265,8 @@ def derive_schools(schools: pd.DataFrame, scap: pd.DataFrame) -> pd.DataFrame:
     planning area of the nearest matched primary. Special schools, the PRU and Beacon College get
     no planning area (county-wide provision). NCY: primary 0-6; secondary 7-11, or 7-13 when a
     current or 2015 name says "Sixth Form"; PRU 7-11; others from the age range (NCY = age - 4 at
-    entry, age - 5 at leaving; nursery not counted), else 0-13.
+    entry, age - 5 at leaving; nursery not counted), else 0-13. SIXTH_FORM overrides the name rule
+    where a source says a sixth form opened or closed.
     """
     by_laestab = scap.set_index("laestab")
     by_name = {norm_name(n): le for n, le in zip(scap["name"], scap["laestab"])}
@@ -265,8 +287,10 @@ def derive_schools(schools: pd.DataFrame, scap: pd.DataFrame) -> pd.DataFrame:
             lo, hi = 0, 6
         elif phase == "secondary":
             sixth = [n for n in (s["name"], m["name"] if m is not None else "") if "sixth form" in n.lower()]
-            lo, hi = 7, (13 if sixth else 11)
-            src += f"; sixth form (name '{sixth[0]}')" if sixth else ""
+            by_name = (bool(sixth), f"sixth form (name '{sixth[0]}')" if sixth else "")
+            has_sixth, why = SIXTH_FORM.get(s["urn"], by_name)
+            lo, hi = 7, (13 if has_sixth else 11)
+            src += f"; {why}" if why else ""
         elif phase == "alternative_provision":
             lo, hi = 7, 11
         elif ages:
@@ -297,9 +321,63 @@ def derive_schools(schools: pd.DataFrame, scap: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values("school_id").reset_index(drop=True)
 
 
+def match_funding_pupils(schools: pd.DataFrame, funding: pd.DataFrame, log: list[str]) -> pd.DataFrame:
+    """The October 2024 counts keyed by school_id: URN first, else LAESTAB (current, then the SCAP one).
+
+    Logs file rows with no school and open mainstream schools with no file row.
+    """
+    main = schools[(schools["kind"] == "mainstream") & (schools["status"] == "open")]
+    ids = set(schools["school_id"])
+    by_le = {le: sid for col in ("scap_laestab", "laestab")
+             for le, sid in zip(schools[col], schools["school_id"]) if le}
+    sid = [u if u in ids else by_le.get(le, "") for u, le in zip(funding["urn"], funding["laestab"])]
+    out = funding.assign(school_id=sid)
+    lost = out[out["school_id"] == ""]
+    missing = sorted(set(main["school_id"]) - set(out["school_id"]))
+    log.append(f"October 2024 school counts: {len(out) - len(lost)} of {len(out)} file rows matched; not matched: "
+               + (", ".join(lost["laestab"] + " " + lost["name"]) or "none") + "; open mainstream schools missing "
+               "from the file: " + (", ".join(missing) or "none"))
+    return out[out["school_id"] != ""].set_index("school_id")
+
+
+def split_sixth_forms(cap: pd.DataFrame, schools: pd.DataFrame, funding: pd.DataFrame, county: pd.DataFrame,
+                      log: list[str]) -> pd.DataFrame:
+    """Hold the sixth-form places of 11-18 schools (ncy_high 13) apart from their Y7-Y11 places.
+
+    The school's net capacity (SCAP, scaled) counts Y7-Y13. Sixth-form pupils: the county's Y12-Y13
+    on roll in the latest census year, split between the sixth-form schools by their January 2019
+    whole-school roll minus their October 2024 Y7-Y11 (floored at 0). Sixth-form places = net
+    capacity x sixth-form pupils / (sixth-form pupils + October 2024 Y7-Y11), rounded; the
+    secondary row keeps the rest, so the school's total (and the county's) is unchanged.
+    """
+    latest = int(county["academic_year"].max())
+    y1213 = int(county.loc[(county["academic_year"] == latest) & county["ncy"].isin([12, 13]), "nor"].sum())
+    sixth = schools[(schools["kind"] == "mainstream") & (schools["ncy_high"] >= 12)].set_index("school_id")
+    y711 = {i: int(funding.at[i, "ks3"] + funding.at[i, "ks4"]) for i in sixth.index}
+    gap = {i: max(0, int(sixth.at[i, "nor2019"]) - y711[i]) for i in sixth.index}
+    pupils = dict(zip(sixth.index, largest_remainder([gap[i] for i in sixth.index], y1213)))
+    label = f"January {latest + 1}"
+    rows = []
+    for i in sixth.index:
+        j = cap.index[(cap["school_id"] == i) & (cap["provision"] == "secondary")][0]
+        whole, share = int(cap.at[j, "net_capacity"]), pupils[i] / (pupils[i] + y711[i])
+        places = int(round(whole * share))
+        rule = (f"sixth-form pupils {pupils[i]} = county Y12-Y13 {label} ({y1213}) × this school's share of "
+                f"(Jan 2019 roll − Oct 2024 Y7-Y11) = {gap[i]} of {sum(gap.values())}")
+        cap.at[j, "net_capacity"] = whole - places
+        cap.at[j, "note"] += (f"; Y7-Y11 places = {whole} − {places} held as sixth_form")
+        rows.append(dict(school_id=i, provision="sixth_form", net_capacity=places, pan=np.nan, ygs=2,
+                         source="estimated", fixed=True, base=0,
+                         note=f"{places} of the school's {whole} places, in proportion to sixth-form pupils in "
+                              f"the whole roll ({pupils[i]} of {pupils[i] + y711[i]}, {share:.1%}): {rule}"))
+        log.append(f"sixth form {i} {sixth.at[i, 'name']}: {whole} places -> {whole - places} Y7-Y11 + {places} "
+                   f"sixth form ({pupils[i]} est. sixth-form pupils, {y711[i]} Y7-Y11 Oct 2024)")
+    return pd.concat([cap, pd.DataFrame(rows)], ignore_index=True)
+
+
 def derive_capacity(schools: pd.DataFrame, scap: pd.DataFrame, facts: dict, totals: dict[str, int],
-                    log: list[str]) -> pd.DataFrame:
-    """Places as at 2024/25: SCAP 2015 base, published changes, then pro-rata reconciliation.
+                    funding: pd.DataFrame, county: pd.DataFrame, log: list[str]) -> pd.DataFrame:
+    """Places as at 2024/25: SCAP 2015 base, published changes, pro-rata reconciliation, sixth forms apart.
 
     1. Base: SCAP May 2015 net capacity (the all-through school split by its phase columns).
     2. Published figures replace it (PUBLISHED; capacities on school pages). A published PAN whose
@@ -308,9 +386,14 @@ def derive_capacity(schools: pd.DataFrame, scap: pd.DataFrame, facts: dict, tota
     3. Schools missing from SCAP 2015: PAN x year groups, else January 2019 NOR rounded up to a
        multiple of the year-group count (estimated).
     4. The remaining plain SCAP rows of each phase are scaled pro rata and integerised by largest
-       remainder so the phase total equals DfE's 2024/25 county capacity exactly.
-    PAN: published where known, else capacity / year groups rounded to the nearest 5 (at least 5).
-    Specialist/AP rows: SPECIALIST, else January 2019 NOR rounded up to a multiple of 5.
+       remainder so the phase total equals DfE's 2024/25 county capacity exactly (DfE's secondary
+       figure counts sixth-form places).
+    5. Schools with a sixth form: their places are split into secondary (Y7-Y11) and sixth_form
+       (Y12-Y13) rows (``split_sixth_forms``); the county total is unchanged.
+    PAN: published where known (pan_source published; PUBLISHED may mark an inferred one estimated),
+    else the Y7-Y11 or R-Y6 places / year groups rounded to the nearest 5, at least 5 (estimated).
+    Sixth-form, specialist and AP rows have no PAN. Specialist/AP places: SPECIALIST, else January
+    2019 NOR rounded up to a multiple of 5.
     """
     scap_by = scap.set_index("laestab")
     rows = []
@@ -321,6 +404,7 @@ def derive_capacity(schools: pd.DataFrame, scap: pd.DataFrame, facts: dict, tota
             if not has:
                 continue
             pan, fixed, base = fact.get("pan"), False, 0
+            pan_source = "published" if pan else None
             if m is not None:
                 base = int(m["pri" if prov == "primary" else "sec"] if s["phase"] == "all_through" else m["net"])
                 cap, source, note = base, "scap2015", f"SCAP May 2015 net capacity {base}"
@@ -330,8 +414,10 @@ def derive_capacity(schools: pd.DataFrame, scap: pd.DataFrame, facts: dict, tota
                 cap = int(math.ceil(s["nor2019"] / ygs) * ygs)
                 source, note = "estimated", f"not in SCAP 2015: Jan 2019 NOR rounded up to a multiple of {ygs}"
             if s["school_id"] in PUBLISHED:
-                cap, pan_pub, note = PUBLISHED[s["school_id"]]
-                pan, source, fixed = pan_pub or pan, "published", True
+                cap, pan_pub, pub_source, note = PUBLISHED[s["school_id"]]
+                source, fixed = "published", True
+                if pan_pub:
+                    pan, pan_source = pan_pub, pub_source
             elif "capacity" in fact:
                 cap, source, fixed = fact["capacity"], "published", True
                 note = f"capacity {cap} and PAN {pan} from the school's admissions page"
@@ -343,7 +429,7 @@ def derive_capacity(schools: pd.DataFrame, scap: pd.DataFrame, facts: dict, tota
                 else:
                     note += f" = published PAN {pan} × {ygs}; corroborated, not rescaled"
             rows.append(dict(school_id=s["school_id"], provision=prov, net_capacity=cap, pan=pan, ygs=ygs,
-                             source=source, note=note, fixed=fixed, base=base))
+                             pan_source=pan_source, source=source, note=note, fixed=fixed, base=base))
     cap = pd.DataFrame(rows)
     for prov, key in (("primary", "PriCap"), ("secondary", "SecCap")):
         sel = cap["provision"] == prov
@@ -359,10 +445,16 @@ def derive_capacity(schools: pd.DataFrame, scap: pd.DataFrame, facts: dict, tota
         log.append(f"{prov} capacity: SCAP 2015 base {int(cap.loc[sel, 'base'].sum())} -> {before} after published/"
                    f"PAN changes; DfE 2024/25 {target}; residual {target - before:+d} ({(target - before) / target:+.1%})"
                    f" spread over {len(idx)} plain SCAP rows {pool_before} -> {pool_target} (factor {factor:.4f})")
-    est = cap["pan"].isna()
+    cap = split_sixth_forms(cap, schools, funding, county, log)
+    closed = [k for k, (has, _) in SIXTH_FORM.items() if not has]
+    closed = cap["school_id"].isin(closed) & (cap["provision"] == "secondary")
+    cap.loc[closed, "note"] += "; sixth form closed in 2023: all its places counted as Y7-Y11"
+    est = cap["pan"].isna() & (cap["provision"] != "sixth_form")
     cap.loc[est, "pan"] = [max(5, 5 * int(c / y / 5 + 0.5)) for c, y in zip(cap.loc[est, "net_capacity"],
                                                                             cap.loc[est, "ygs"])]
-    cap.loc[est, "note"] += "; PAN estimated from capacity ÷ year groups"
+    cap.loc[est, "pan_source"] = "estimated"
+    cap.loc[est, "note"] += [f"; PAN estimated from {'Y7-Y11' if p == 'secondary' else 'R-Y6'} places ÷ {y}"
+                             for p, y in zip(cap.loc[est, "provision"], cap.loc[est, "ygs"])]
     extra = [dict(school_id=a, provision=b, net_capacity=c, source="published", note=d) for a, b, c, d in SPECIALIST]
     for _, s in schools[schools["kind"] == "special"].iterrows():
         if s["school_id"] not in {e["school_id"] for e in extra}:
@@ -370,22 +462,32 @@ def derive_capacity(schools: pd.DataFrame, scap: pd.DataFrame, facts: dict, tota
                               net_capacity=int(math.ceil(s["nor2019"] / 5) * 5),
                               note=f"no published figure: Jan 2019 NOR {int(s['nor2019'])} rounded up to a multiple of 5"))
     cap = pd.concat([cap, pd.DataFrame(extra)], ignore_index=True).assign(as_of_year=CAPACITY_YEAR)
-    cols = ["school_id", "provision", "net_capacity", "pan", "as_of_year", "source", "note"]
+    cols = ["school_id", "provision", "net_capacity", "pan", "pan_source", "as_of_year", "source", "note"]
     return cap[cols].sort_values(["school_id", "provision"]).reset_index(drop=True)
 
 
-def derive_school_nor(schools: pd.DataFrame, scap: pd.DataFrame) -> pd.DataFrame:
-    """School rolls: SCAP May 2015 NOR (academic year 2014) and the January 2019 census NOR (2018)."""
+def derive_school_nor(schools: pd.DataFrame, scap: pd.DataFrame, funding: pd.DataFrame) -> pd.DataFrame:
+    """School rolls: SCAP May 2015 NOR (academic year 2014) and the January 2019 census NOR (2018),
+    whole school (ncy_low/ncy_high blank); October 2024 census (2024) by block: R-Y6 (0-6), KS3
+    (7-9), KS4 (10-11), one row per block the school has pupils in (sixth form not counted)."""
     scap_nor = scap.set_index("laestab")["nor"]
+    src = ("DfE school funding statistics 2025-26, school-level file: October 2024 census funded pupils "
+           "(sixth form not counted)")
     rows = []
     for _, s in schools.iterrows():
         if s["scap_laestab"]:
-            rows.append((s["school_id"], 2014, "may", int(scap_nor[s["scap_laestab"]]),
+            rows.append((s["school_id"], 2014, "may", np.nan, np.nan, int(scap_nor[s["scap_laestab"]]),
                          f"DfE SCAP May 2015 (LAESTAB {s['scap_laestab']})"))
         if pd.notna(s["nor2019"]):
-            rows.append((s["school_id"], 2018, "january", int(s["nor2019"]), "DfE performance tables, January 2019"))
-    df = pd.DataFrame(rows, columns=["school_id", "academic_year", "census", "nor", "source"])
-    return df.sort_values(["school_id", "academic_year", "census"]).reset_index(drop=True)
+            rows.append((s["school_id"], 2018, "january", np.nan, np.nan, int(s["nor2019"]),
+                         "DfE performance tables, January 2019"))
+        if s["school_id"] in funding.index:
+            f = funding.loc[s["school_id"]]
+            for col, lo, hi, what in (("primary", 0, 6, "R-Y6"), ("ks3", 7, 9, "KS3"), ("ks4", 10, 11, "KS4")):
+                if f[col] > 0:
+                    rows.append((s["school_id"], 2024, "october", lo, hi, int(f[col]), f"{src}; {what}"))
+    df = pd.DataFrame(rows, columns=["school_id", "academic_year", "census", "ncy_low", "ncy_high", "nor", "source"])
+    return df.sort_values(["school_id", "academic_year", "census", "ncy_low"]).reset_index(drop=True)
 
 
 def nearest(points: np.ndarray, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -595,14 +697,30 @@ def derive_send(county: pd.DataFrame, scorecard: dict[int, dict[str, int]]) -> p
                                        "kind", "source"])
 
 
-def derive_planning_areas(lookup: pd.DataFrame) -> pd.DataFrame:
-    """The 14 primary areas and the county secondary area (SCAP 2015 codes), plus 7 secondary sub-areas."""
+def derive_planning_areas(lookup: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """The 14 primary areas and the county secondary area (SCAP 2015 codes), plus 7 secondary sub-areas.
+
+    A 2015 primary code is 884 + the establishment number of its catchment high school, so it
+    equals that school's (2015) LAESTAB: catchment_school is the open school with secondary places
+    matched to that LAESTAB, and feeds is that school's secondary planning area. Blank for
+    secondary areas and sub-areas.
+    """
+    sec = schools[(schools["secondary_planning_area"] != "") & (schools["scap_laestab"] != "")]
+    catch = dict(zip(sec["scap_laestab"], zip(sec["school_id"], sec["secondary_planning_area"])))
     notes = {COUNTY_PA: "single county-wide secondary area", FAITH_PA: "Catholic primaries feeding St Mary's RC High"}
-    rows = [(r["pa_code"], PA_NAMES[r["pa_code"]], r["phase"], "official", "", "DfE SCAP May 2015 code; "
-             + notes.get(r["pa_code"], "named after the catchment high school (inferred)")) for _, r in lookup.iterrows()]
-    rows += [(code, name, "secondary", "sub_area", COUNTY_PA,
+    rows = []
+    for _, r in lookup.iterrows():
+        code = r["pa_code"]
+        school, feeds = catch.get(code, ("", "")) if r["phase"] == "primary" else ("", "")
+        if r["phase"] == "primary" and not school:
+            raise SystemExit(f"primary planning area {code}: no open secondary school with LAESTAB {code}")
+        src = "DfE SCAP May 2015 code; " + notes.get(code, "named after the catchment high school (inferred)")
+        src += f"; catchment school by LAESTAB {code}" if school else ""
+        rows.append((code, PA_NAMES[code], r["phase"], "official", "", school, feeds, src))
+    rows += [(code, name, "secondary", "sub_area", COUNTY_PA, "", "",
               "analysis grouping of secondary schools by town (derived, not official)") for code, name in SUB_AREAS.items()]
-    df = pd.DataFrame(rows, columns=["planning_area", "name", "phase", "kind", "parent", "source"])
+    df = pd.DataFrame(rows, columns=["planning_area", "name", "phase", "kind", "parent", "catchment_school", "feeds",
+                                     "source"])
     return df.sort_values(["phase", "kind", "planning_area"]).reset_index(drop=True)
 
 
@@ -668,16 +786,19 @@ def build(shared: Path, out_root: Path) -> list[str]:
     lsoa_pa = derive_lsoa_areas(lsoa, schools, log)
     pops = read_lsoa_population(shared)
     areas = derive_planning_areas(pd.read_csv(
-        shared / "data/dfe/scap2015/herefordshire_2015_planning_area_lookup.csv", dtype=str))
-    capacity = derive_capacity(schools, scap, read_page_facts(shared), totals[CAPACITY_YEAR], log)
+        shared / "data/dfe/scap2015/herefordshire_2015_planning_area_lookup.csv", dtype=str), schools)
+    funding = match_funding_pupils(schools, read_funding_pupils(shared), log)
+    county_pupils = read_county_pupils(shared)
+    capacity = derive_capacity(schools, scap, read_page_facts(shared), totals[CAPACITY_YEAR], funding,
+                               county_pupils, log)
     log.append(f"(DfE 2023/24 for comparison: primary {totals[2023]['PriCap']}, secondary {totals[2023]['SecCap']})")
     out, geo = out_root / "scenarios/herefordshire", out_root / "geodata"
     write_csv(areas, out / "planning_areas.csv")
     write_csv(schools.drop(columns=["scap_laestab", "nor2019"]), out / "schools.csv")
     write_csv(capacity, out / "capacity.csv")
-    write_csv(derive_school_nor(schools, scap), out / "school_nor.csv")
-    write_csv(derive_pupils(read_county_pupils(shared), schools, scap, pops, lsoa_pa), out / "pupils.csv")
-    write_csv(derive_send(read_county_pupils(shared), read_scorecard_nor(shared)), out / "send.csv",
+    write_csv(derive_school_nor(schools, scap, funding), out / "school_nor.csv")
+    write_csv(derive_pupils(county_pupils, schools, scap, pops, lsoa_pa), out / "pupils.csv")
+    write_csv(derive_send(county_pupils, read_scorecard_nor(shared)), out / "send.csv",
               {"population": 0, "ehcp": 1, "specialist": 1})
     write_csv(derive_births(shared), out / "births.csv", {"births": 1, "births_low": 1, "births_high": 1})
     write_csv(derive_birth_shares(pops, lsoa_pa, schools), out / "birth_shares.csv", {"share": 6})

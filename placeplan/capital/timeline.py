@@ -14,29 +14,20 @@ PROVISION_NCYS = {"primary": range(0, 7), "secondary": range(7, 12), "sixth_form
 NCYS = np.arange(0, 14)
 
 
-def base_capacity_by_ncy(schools: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
-    """Net capacity of each planning area split evenly over the year groups its schools teach.
-
-    A school's places in one provision are divided by the number of that provision's year
-    groups it teaches (e.g. a primary's 210 places are 30 per year group R-Y6; an all-through
-    school's secondary places are spread over Y7-Y11). Specialist and AP places are not here.
+def base_capacity_by_ncy(schools: pd.DataFrame, capacity: pd.DataFrame,
+                         capacity_by_ncy: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Places of each planning area by provision and year group: the sums of its schools' places
+    (``capacity.places.school_places``: year-group capacity given, PAN x year groups, or indicative).
 
     Returns planning_area, provision, ncy, places [places], as_of_year.
     """
-    open_schools = schools[schools["status"] == "open"].set_index("school_id")
-    rows = []
-    for row in capacity.itertuples(index=False):
-        if row.provision not in PROVISION_NCYS or row.school_id not in open_schools.index:
-            continue
-        school = open_schools.loc[row.school_id]
-        area = school[AREA_COLUMN[row.provision]]
-        if area is None or pd.isna(area):
-            continue
-        taught = [g for g in PROVISION_NCYS[row.provision] if school["ncy_low"] <= g <= school["ncy_high"]]
-        taught = taught or list(PROVISION_NCYS[row.provision])
-        for g in taught:
-            rows.append((area, row.provision, g, row.net_capacity / len(taught), row.as_of_year))
-    table = pd.DataFrame(rows, columns=["planning_area", "provision", "ncy", "places", "as_of_year"])
+    from placeplan.capacity.places import school_places
+
+    places = school_places(schools, capacity, capacity_by_ncy)
+    by_id = schools.set_index("school_id")
+    area = [by_id.at[s, AREA_COLUMN[p]] for s, p in zip(places["school_id"], places["provision"])]
+    table = places.assign(planning_area=area)
+    table = table[table["planning_area"].notna()]
     return table.groupby(["planning_area", "provision", "ncy"], as_index=False).agg(
         places=("places", "sum"), as_of_year=("as_of_year", "max"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,6 +68,8 @@ class DemandInputs:
         sum to 1.
     policy : Policy
         Ratio window, averaging method, weights, smoothing constant, quantiles.
+    transfer : TransferSetup or None
+        The Year 6 -> Year 7 transfer (``demand.transfer_setup``); None for the county pool.
     """
 
     base_year: int
@@ -89,6 +92,7 @@ class DemandInputs:
     delivery_factor: float
     secondary_share: np.ndarray
     policy: Policy
+    transfer: Any = None
 
     def __post_init__(self) -> None:
         for name, value in list(vars(self).items()):
@@ -149,13 +153,16 @@ def demand_inputs(scenario, secondary_of: Mapping[str, str] | None = None) -> De
                                                  base - policy.ratio_window + 1, years[-1])
     central, low, high = _yields(tables["pupil_yields"])
     share = _secondary_share(primary_areas, secondary_areas, secondary_of, secondary_nor)
+    from placeplan.demand.transfer_setup import transfer_setup
+
+    transfer = transfer_setup(scenario, primary_areas, secondary_areas, primary_nor, secondary_nor)
     return DemandInputs(
         base_year=base, years=years, history_years=history_years, primary_areas=primary_areas,
         secondary_areas=secondary_areas, primary_nor=primary_nor, secondary_nor=secondary_nor,
         birth_years=birth_years, births=births, births_sd=births_sd, births_kind=kinds,
         housing_years=housing_years, dwellings=dwellings, planned=planned, yields=central,
         yields_low=low, yields_high=high, delivery_factor=float(config.housing.delivery_factor),
-        secondary_share=share, policy=policy,
+        secondary_share=share, policy=policy, transfer=transfer,
     )
 
 

@@ -82,7 +82,8 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         when ``rng`` is None.
     transfer : ndarray, shape (primary area, secondary area), optional
         Explicit Year 6 -> Year 7 transfer matrix [pupils per Year 6 pupil]. Default: the
-        county pool estimated from history (see ``transfer``). In Monte Carlo draws each
+        inputs' transfer (``inputs.transfer``, from the scenario's ``transfer`` section), or
+        the county pool estimated from history (see ``transfer``) when it has none. In Monte Carlo draws each
         column is scaled by the drawn pooled ratio over the central one.
     settings : UncertaintySettings, optional
         Sizes of the uncertainty components (see ``uncertainty``).
@@ -109,6 +110,8 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         raise ValueError(f"draws must be at least 1, got {draws}")
     settings = settings or UncertaintySettings()
     ratios = central_ratios(inputs)
+    if transfer is None and inputs.transfer is not None:
+        transfer = inputs.transfer.area_matrix
     matrix = None if transfer is None else check_matrix(
         transfer, len(inputs.primary_areas), len(inputs.secondary_areas))
     central = _run(inputs, ratios, ratios.primary[None], ratios.secondary[None], inputs.births[None],

@@ -57,6 +57,11 @@ PLANNING_AREAS = TableSpec(
         Column("kind", "enum", "-", "official = a SCAP planning area; sub_area = an analysis grouping inside one.",
                choices=("official", "sub_area")),
         Column("parent", "code", "-", "For a sub_area, the official planning area it subdivides.", required=False),
+        Column("catchment_school", "code", "-", "For a primary area: the secondary school (school_id) whose "
+               "catchment it follows, the start of the estimated Year 6 -> Year 7 transfer matrix.",
+               required=False),
+        Column("feeds", "code", "-", "For a primary area: the secondary planning area its Year 6 mostly moves to "
+               "(used by the own-area transfer; default: the catchment school's secondary area).", required=False),
         Column("source", "text", "-", "Where the area comes from.", required=False),
     ),
     key=("planning_area",),
@@ -97,6 +102,10 @@ CAPACITY = TableSpec(
         Column("net_capacity", "int", "places", "Net capacity (DfE net capacity method) or commissioned places."),
         Column("pan", "int", "pupils per year group", "Published admission number for the entry year.",
                required=False),
+        Column("pan_source", "enum", "-", "Where the PAN comes from: published (admissions arrangements, "
+               "school or council documents) or council figures set year-group places; estimated "
+               "(capacity / year groups) leaves the year-group comparison indicative.", required=False,
+               choices=("published", "council", "estimated")),
         _year("as_of_year", "Academic year the figure describes."),
         Column("source", "enum", "-", "Provenance: replace scap2015/estimated figures with the council's own.",
                choices=CAPACITY_SOURCES),
@@ -107,15 +116,51 @@ CAPACITY = TableSpec(
 
 SCHOOL_NOR = TableSpec(
     "school_nor",
-    "Number on roll at single schools (whole school), from census snapshots.",
+    "Number on roll at single schools from census snapshots: the whole school, or a block of year "
+    "groups (e.g. R-Y6, KS3 = Y7-Y9, KS4 = Y10-Y11).",
     (
         Column("school_id", "code", "-", "School, as in the schools table."),
         _year("academic_year", "Academic year of the census."),
         Column("census", "enum", "-", "Census the count comes from.", choices=("january", "may", "october")),
+        Column("ncy_low", "int", "NCY", "First year group the count covers (blank: the whole school as taught).",
+               required=False, minimum=0, maximum=14),
+        Column("ncy_high", "int", "NCY", "Last year group the count covers (blank: the whole school as taught).",
+               required=False, minimum=0, maximum=14),
         Column("nor", "int", "pupils", "Pupils on roll."),
         Column("source", "text", "-", "Where the figure comes from.", required=False),
     ),
-    key=("school_id", "academic_year", "census"),
+    key=("school_id", "academic_year", "census", "ncy_low"),
+)
+
+CAPACITY_BY_NCY = TableSpec(
+    "capacity_by_ncy",
+    "Places by year group at single schools, where the council knows them (SCAP 'capacity by year "
+    "group'); a school given here uses these places for its year-group comparison instead of "
+    "PAN x year groups.",
+    (
+        Column("school_id", "code", "-", "School, as in the schools table."),
+        Column("ncy", "int", "NCY", "National curriculum year (R = 0 ... 13).", minimum=0, maximum=14),
+        Column("places", "int", "places", "Places in the year group."),
+        _year("as_of_year", "Academic year the figure describes."),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("school_id", "ncy"),
+)
+
+TRANSFER = TableSpec(
+    "transfer",
+    "Year 6 -> Year 7 transfer matrix: the share of each origin's Year 6 who start Year 7 at each "
+    "destination the next September. Origins are primary planning areas, or `outside` for pupils "
+    "coming from other authorities and independent schools (their share is per Year 6 pupil of "
+    "the whole authority). Destinations are secondary schools (school_id) or secondary planning "
+    "areas, or `outside` for pupils leaving the authority's state schools.",
+    (
+        Column("origin", "code", "-", "Primary planning area, or `outside`."),
+        Column("destination", "code", "-", "Secondary school_id or secondary planning area, or `outside`."),
+        Column("share", "float", "pupils per Year 6 pupil", "Share of the origin's Year 6.", minimum=0, maximum=5),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("origin", "destination"),
 )
 
 PUPILS = TableSpec(
@@ -221,9 +266,34 @@ PUPIL_YIELDS = TableSpec(
     key=("provision",),
 )
 
+DFE_SCORECARD = TableSpec(
+    "dfe_scorecard",
+    "DfE's published school places scorecard figures for the authority, one row per SCAP round and "
+    "phase: the external check the report compares its own figures with.",
+    (
+        Column("scorecard_row", "text", "-", "The scorecard's `Year` label (the SCAP round's base year)."),
+        _year("base_year", "Academic year of the SCAP round's base (the row's label)."),
+        _year("target_year", "Academic year three years ahead, which places needed, spare and planned describe."),
+        Column("phase", "enum", "-", "Mainstream phase.", choices=("primary", "secondary")),
+        Column("places_needed", "float", "places", "Places needed to meet demand three years ahead (Quan_*_RP)."),
+        Column("spare_pct", "float", "% of places", "Spare places three years ahead (Quan_*_Su x 100).",
+               required=False),
+        Column("planned_places", "float", "places", "Planned places to be delivered by then (Quan_*_PP).",
+               required=False),
+        _year("nor_year", "Academic year of the January census the row's NOR is from (the year after the label)."),
+        Column("nor", "float", "pupils", "Pupils on roll, January census of nor_year (PriNOR / SecNOR).",
+               required=False),
+        Column("capacity", "float", "places", "Capacity from the round's May survey (PriCap / SecCap; "
+               "secondary includes sixth-form places).", required=False),
+        Column("source", "text", "-", "Where the figures come from.", required=False),
+    ),
+    key=("base_year", "phase"),
+)
+
 # Counts that must not be negative; checked by checks.check_negative_counts.
 COUNT_COLUMNS = {
     "capacity": ("net_capacity", "pan"),
+    "capacity_by_ncy": ("places",),
     "school_nor": ("nor",),
     "pupils": ("nor",),
     "pupils_by_school": ("nor",),
@@ -232,5 +302,5 @@ COUNT_COLUMNS = {
     "send": ("population", "ehcp", "specialist"),
 }
 
-ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, BIRTHS, BIRTH_SHARES, HOUSING,
-              PUPIL_YIELDS, SEND)
+ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, CAPACITY_BY_NCY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, TRANSFER,
+              BIRTHS, BIRTH_SHARES, HOUSING, PUPIL_YIELDS, SEND, DFE_SCORECARD)

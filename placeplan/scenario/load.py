@@ -23,6 +23,7 @@ TABLE_KEYS = {
     "planning_areas": "planning_areas.table",
     "schools": "schools.table",
     "capacity": "schools.capacity",
+    "capacity_by_ncy": "schools.capacity_by_ncy",
     "school_nor": "schools.nor",
     "pupils": "pupils.table",
     "births": "births.table",
@@ -30,6 +31,8 @@ TABLE_KEYS = {
     "housing": "housing.table",
     "pupil_yields": "housing.yields",
     "send": "send.table",
+    "transfer": "transfer.table",
+    "dfe_scorecard": "published.scorecard",
 }
 SPECS = {spec.name: spec for spec in columns.ALL_TABLES}
 

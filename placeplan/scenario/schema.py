@@ -66,7 +66,9 @@ class SchoolsSection(Model):
     capacity: str
     """CSV of places per school and provision (see the `capacity` table)."""
     nor: str | None = None
-    """CSV of whole-school rolls from census snapshots (see the `school_nor` table)."""
+    """CSV of school rolls from census snapshots, whole school or by block of year groups (see the `school_nor` table)."""
+    capacity_by_ncy: str | None = None
+    """CSV of places by year group at single schools, where known (see the `capacity_by_ncy` table)."""
 
 
 class PupilsSection(Model):
@@ -76,6 +78,36 @@ class PupilsSection(Model):
     """CSV of pupils on roll by NCY and academic year: by planning area (the `pupils` table) or by school (`pupils_by_school`)."""
     level: Literal["planning_area", "school"] = "planning_area"
     """Whether the table gives planning areas or single schools (summed into their planning areas)."""
+
+
+class TransferSection(Model):
+    """Year 6 -> Year 7: how each primary area's Year 6 move to secondary schools."""
+
+    method: Literal["estimate", "own_area", "pooled", "table"] = "estimate"
+    """`estimate`: a matrix from each primary planning area (and from outside) to each secondary school,
+    fitted by iterative proportional fitting to the primary areas' Year 6 and the schools' latest Year 7
+    intakes, starting from each area's catchment school (`planning_areas.catchment_school`);
+    `own_area`: each primary area's Year 6 all go to the secondary area it feeds (`planning_areas.feeds`);
+    `pooled`: every primary area sends the same shares (the county pool); `table`: the matrix in `table`."""
+    table: str | None = None
+    """CSV of the matrix (see the `transfer` table); needed with `method: table`."""
+    background: float = Field(default=0.05, ge=0, le=1)
+    """In `estimate`: the starting weight of a non-catchment school relative to the catchment school [fraction]."""
+    years: int = Field(default=3, ge=1, le=10)
+    """In `estimate`: Year 6 and Year 7 counts are averaged over this many latest years [years]."""
+
+    @model_validator(mode="after")
+    def _table_given(self) -> TransferSection:
+        if self.method == "table" and not self.table:
+            raise ValueError("method 'table' needs `table` (a CSV of origin, destination, share)")
+        return self
+
+
+class PublishedSection(Model):
+    """DfE's published figures for the authority, which the report checks its own against."""
+
+    scorecard: str | None = None
+    """CSV of DfE school places scorecard rows (see the `dfe_scorecard` table)."""
 
 
 class BirthsSection(Model):
@@ -347,6 +379,10 @@ class ScenarioFile(Model):
     """Births."""
     housing: HousingSection
     """Housing and pupil yields."""
+    transfer: TransferSection = TransferSection()
+    """Year 6 -> Year 7 transfer (default: estimated from the school-level data)."""
+    published: PublishedSection = PublishedSection()
+    """DfE's published figures to compare with (optional)."""
     send: SendSection | None = None
     """Specialist (SEND) demand; blank leaves specialist sufficiency out."""
     capital_projects: dict[str, CapitalProject] = {}
@@ -371,6 +407,9 @@ class ScenarioFile(Model):
             "schools.table": self.schools.table,
             "schools.capacity": self.schools.capacity,
             "schools.nor": self.schools.nor,
+            "schools.capacity_by_ncy": self.schools.capacity_by_ncy,
+            "transfer.table": self.transfer.table,
+            "published.scorecard": self.published.scorecard,
             "pupils.table": self.pupils.table,
             "births.table": self.births.table,
             "births.shares": self.births.shares,

@@ -69,10 +69,10 @@ def typed_table(raw: pd.DataFrame, spec: TableSpec, file: str) -> tuple[pd.DataF
 
 
 def check_table_columns(raw: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:
-    """Missing and unknown columns of a table."""
+    """Missing required columns and unknown columns of a table (optional columns may be left out)."""
     expected = spec.column_names
     problems = []
-    missing = [c for c in expected if c not in raw.columns]
+    missing = [c.name for c in spec.columns if c.required and c.name not in raw.columns]
     if missing:
         problems.append(Problem(file, "header", f"missing column{'s' if len(missing) > 1 else ''} "
                                 f"{', '.join(missing)} (expected columns: {', '.join(expected)})"))

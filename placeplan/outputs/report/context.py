@@ -26,8 +26,11 @@ def build_context(results, comparison=None, backtest=None, map_year: int | None 
     special = sections.specialist_section(results)
     parts = [("summary", "Summary for the DfE meeting"),
              ("maps", "Where places fall short: maps"),
-             ("areas", "Planning areas: pupils against places"),
-             ("programme", "Capital programme: what opens, and when")]
+             ("areas", "Planning areas: pupils against places")]
+    school_part = _schools(results)
+    if school_part:
+        parts.append(("schools", "Sub-areas and schools"))
+    parts.append(("programme", "Capital programme: what opens, and when"))
     if special is not None:
         parts.append(("specialist", "Specialist (SEND) places"))
     parts += [("options", "Options compared"), ("backtest", "Forecast accuracy (back-test)"),
@@ -52,6 +55,7 @@ def build_context(results, comparison=None, backtest=None, map_year: int | None 
         "summary": summary.summary_section(results, comparison, year),
         "maps": sections.maps_section(results, year),
         "areas": areas,
+        "schools": school_part,
         "area_phases": _phases(areas),
         "programme": sections.programme_section(results),
         "specialist": special,
@@ -61,6 +65,16 @@ def build_context(results, comparison=None, backtest=None, map_year: int | None 
         "margin": f"{results.scenario.config.policy.operating_margin:.0%}",
         "map_year": ay(year),
     }
+
+
+def _schools(results) -> dict | None:
+    """Sub-area blocks and school tables, or None when the run has neither."""
+    from placeplan.outputs.report.schools import project_sentences, school_table, sub_area_blocks
+
+    subs = sub_area_blocks(results) if not results.sub_area_sufficiency.empty else []
+    tables = [t for t in (school_table(results, "secondary", False), school_table(results, "primary", True)) if t]
+    projects = project_sentences(results)
+    return {"sub_areas": subs, "tables": tables, "projects": projects} if subs or tables or projects else None
 
 
 def _phases(areas: list[dict]) -> list[tuple[str, list[dict]]]:

@@ -78,16 +78,30 @@ def method_section(results, has_specialist: bool) -> dict:
         f"Uncertainty. Each of the {num(info.get('draws'))} simulations redraws the ratios from their own past "
         "variation, the births (wider the further ahead), housing delivery and pupil yields. Ranges in this report "
         "are the middle 90% of simulations (5th to 95th percentile); the central projection uses the averages.",
-        "Places. Net capacity by school and year group, plus what the capital programme opens. Each project in "
-        "delivery passes through its stages with uncertain durations, sharing the council's delivery team and "
-        "waiting for planning committees, with the chance of planning refusal, contractor failure and cost "
-        "overrun; places open at the first opening month after handover.",
+        "Places. The school is the unit of supply. Each school's places by year group come from its own data: "
+        "year-group capacity where the scenario gives it; else its published admission number (PAN) in each year "
+        "group it teaches, reconciled to its net capacity (extra places spread evenly; a PAN above what the "
+        "building holds leaves the oldest year groups smaller); else, with no published PAN, net capacity over the "
+        "year groups taught, which is only indicative. Sixth-form places are held apart and never counted as "
+        "Year 7-11 places. A capital project's places land at its school and year groups: a PAN rise admits a "
+        "larger entry year group each September, a bulge class moves up, a rebuild adds to every year group. "
+        "Planning areas and sub-areas are the sums of their schools. Each project in delivery passes through its "
+        "stages with uncertain durations, sharing the council's delivery team and waiting for planning committees, "
+        "with the chance of planning refusal, contractor failure and cost overrun; places open at the first opening "
+        "month after handover.",
+        f"Pupils by school. The planning area's projection is the control total. Each school's share of its area "
+        f"comes from its latest school-level count; a cohort keeps its school as it moves up; Year 7 at each school "
+        f"comes from {_transfer_text(results)}. Schools always sum to their area exactly.",
         f"Sufficiency, as DfE defines it. For each planning area, year group and year: places needed = pupils - "
         f"places × (1 - {policy.operating_margin:.0%} operating margin). Spare places in one planning area or year "
-        "group never offset a shortfall in another; totals are sums of the parts. Sixth-form places are left out, "
-        "as in DfE's place-planning tables. The chance of a shortfall is the share of simulations with at least one "
-        "place needed in that area and year; the central figure compares the central projection with places as "
-        "planned.",
+        "group never offset a shortfall in another; totals are sums of the parts. Where an area's year-group places "
+        "are only indicative (a school without a published PAN or year-group capacity), an even split of capacity "
+        "says nothing about which year group is short, so the area is judged on the whole phase (pupils against "
+        "places), with the year-group figure kept beside it in the CSVs. The same rules apply to every school and "
+        "sub-area. A shortfall already there in the base year is existing pressure, reported as such. Sixth-form "
+        "places are left out, as in DfE's place-planning tables. The chance of a shortfall is the share of "
+        "simulations with at least one place needed in that area and year; the central figure compares the central "
+        "projection with places as planned.",
     ]
     if has_specialist:
         how.append("Specialist places. Pupils needing a specialist place = projected pupils × EHCP prevalence × "
@@ -118,8 +132,51 @@ def method_section(results, has_specialist: bool) -> dict:
     evidence = Table("Evidence for each capital project: which figures were found in a source, inferred, or assumed",
                      ["Project", "Status", "Assumed", "Inferred", "Found", "Sources"], evidence_rows,
                      [False] * 6, css="evidence", widths=[20, 9, 16, 12, 15, 28]) if evidence_rows else None
+    from placeplan.outputs.report.schools import scorecard_rows
+
+    scorecard, scorecard_notes = scorecard_rows(results)
     return {"settings": settings, "how": how, "data": data_table, "evidence": evidence,
+            "scorecard": scorecard, "scorecard_notes": scorecard_notes + scorecard_differences(results),
             "approximations": approximations(results, assumed_total, has_specialist)}
+
+
+def _transfer_text(results) -> str:
+    from placeplan.demand.transfer_setup import TransferSetup  # noqa: F401
+
+    method = results.scenario.config.transfer.method
+    if results.transfer.empty:
+        return ("the county pool (each secondary area's Year 7 a pooled share of all Year 6), as the scenario has no "
+                "secondary schools to estimate a matrix to" if method == "estimate" else "the county pool")
+    if method == "estimate":
+        return ("a transfer matrix from each primary planning area (and from outside) to each secondary school, "
+                "fitted by iterative proportional fitting to the areas' Year 6 and the schools' latest Year 7 "
+                "intakes (school-level KS3 counts / 3 where only key-stage totals exist), starting from each area's "
+                "catchment school; only the authority's net flow in or out can be identified from counts")
+    if method == "own_area":
+        return "each primary area's own Year 6, at its own averaged transfer ratio"
+    return "the scenario's own transfer matrix"
+
+
+def scorecard_differences(results) -> list[str]:
+    """Plain reasons why placeplan's figures differ from DfE's scorecard for this authority."""
+    if results.scenario.tables.get("dfe_scorecard") is None:
+        return []
+    meta = results.scenario.config.meta
+    areas = results.scenario.tables["planning_areas"]
+    n_sec = int(((areas["phase"] == "secondary") & (areas["kind"] == "official")).sum())
+    return [
+        f"Planning areas: DfE's figures sum the council's own planning areas (revised in 2016); placeplan uses the "
+        f"public 2015 structure with {n_sec} secondary planning area{'s' if n_sec != 1 else ''}, so secondary need "
+        f"that sits in one part of the county (the scorecard's 140 and 130 places) is offset by spare places "
+        f"elsewhere at planning-area level here; the sub-area and school tables show where it is.",
+        f"Forecasts: DfE's rows carry the council's SCAP forecasts, which over-forecast primary by 0.9% to 6.5% "
+        f"one year ahead; placeplan projects from base year {ay(meta.base_year)}, so a row three years ahead of a "
+        f"later base is four or five years ahead here.",
+        "Margin: DfE's place-planning rule has no operating margin; the placeplan columns here use none either, "
+        "while the rest of the report applies the scenario's margin.",
+        "Capacity: DfE's secondary capacity includes sixth-form places; placeplan holds them apart, so its "
+        "secondary places and spare places are smaller by the sixth-form capacity.",
+    ]
 
 
 def approximations(results, assumed_total: int, has_specialist: bool) -> list[str]:
@@ -155,11 +212,15 @@ def approximations(results, assumed_total: int, has_specialist: bool) -> list[st
         if estimated.any():
             out.append(f"Pupil history: {estimated.sum():,} of {len(pupils):,} rows of pupils by planning area are "
                        f"estimates (for example: {str(pupils.loc[estimated, 'source'].iloc[0])}).")
-    base = results.base_position
-    if "kind" in base.columns and (base["kind"] == "sub_area").any():
-        methods = sorted({str(m) for m in base.loc[base["kind"] == "sub_area", "nor_method"].dropna()})
-        out.append("Secondary sub-areas are groupings for analysis only: they are not projected, and their base-year "
-                   "rolls are estimated (" + join_words(methods) + ").")
+    basis = results.capital.basis
+    indicative = sum(1 for v in basis.values() if v != "firm")
+    if basis:
+        out.append(f"Year-group places: {indicative} of {len(basis)} schools have no published PAN or year-group "
+                   "capacity here, so their year-group places are an even split of net capacity and they (and the "
+                   "areas holding them) are judged on whole-phase places.")
+    out.append("School rolls follow each school's latest share of its area (Herefordshire: the October 2024 census, "
+               "after the base year); a school's share does not respond to places it gains, so an expansion shows "
+               "as spare places there rather than pupils drawn from nearby schools.")
     if assumed_total:
         out.append(f"Capital projects: {plural(assumed_total, 'figure')} are assumed placeholders (see the evidence "
                    "table); the chance of opening on time depends on the assumed stage durations and risks.")

@@ -102,7 +102,7 @@ def maps_section(results, year: int) -> dict:
                                                 legend_title="Chance of a shortfall"), alt,
                                   f"Primary: chance of a shortfall in {ay(year)}."))
     if subs:
-        out["small"].append(_sub_area_map(results, layers, subs, names))
+        out["small"].append(_sub_area_map(results, layers, subs, names, year))
     elif secondary:
         cls = {c: data.map_class(by_code[c].places_needed_central, by_code[c].spare_pct_central)
                for c in secondary if c in by_code}
@@ -140,27 +140,28 @@ def entry_table(results, year: int) -> Table | None:
                       "that year in the same simulation.")
 
 
-def _sub_area_map(results, layers, subs: list[str], names: dict) -> Image:
-    """Secondary sub-areas by base-year spare or short places (sub-areas are not projected)."""
-    base = results.base_position
-    rows = base[(base["kind"] == "sub_area") & (base["provision"] == "secondary")].set_index("planning_area")
-    year = results.scenario.config.meta.base_year
+def _sub_area_map(results, layers, subs: list[str], names: dict, year: int | None = None) -> Image:
+    """Sub-areas by spare or short places in ``year`` (central projection against places as planned)."""
+    table = results.sub_area_sufficiency
+    if year is None or table.empty or year not in set(table["academic_year"]):
+        year = int(table["academic_year"].min()) if not table.empty else results.scenario.config.meta.base_year
+    rows = table[table["academic_year"] == year].set_index("code")
     cls, lab = {}, {}
     for code in subs:
         if code not in rows.index:
             continue
         r = rows.loc[code]
-        cls[code] = data.map_class(r["places_needed"], r["spare_pct"])
+        cls[code] = data.map_class(r["places_needed_central"], r["spare_pct_central"])
         name = "\n".join(textwrap.wrap(str(names.get(code, code)), 18))
-        lab[code] = f"{name}\n{_class_text(r['places_needed'], r['spare_pct'])}"
-    alt = (f"Map of {len(subs)} secondary sub-areas in the base year {ay(year)}: "
-           + "; ".join(f"{names.get(c, c)}: {_class_text(rows.loc[c, 'places_needed'], rows.loc[c, 'spare_pct'])}"
+        lab[code] = f"{name}\n{_class_text(r['places_needed_central'], r['spare_pct_central'])}"
+    alt = (f"Map of {len(subs)} sub-areas in {ay(year)}: "
+           + "; ".join(f"{names.get(c, c)}: {_class_text(rows.loc[c, 'places_needed_central'], rows.loc[c, 'spare_pct_central'])}"
                        for c in lab) + ".")
     return Image(maps.area_map(layers, subs, cls, lab, [maps.MapClass(k, v) for k, v in CLASS_LABELS.items()],
                                style.CLASS_STYLE, width=5.2, height=3.9,
-                               legend_title=f"Secondary sub-areas, {ay(year)}"), alt,
-                 f"Secondary sub-areas by spare or short places in the base year {ay(year)} (sub-areas are not "
-                 f"projected; the official secondary area is).")
+                               legend_title=f"Sub-areas, {ay(year)}"), alt,
+                 f"Sub-areas by spare or short places in {ay(year)}: the sum of their schools' projected pupils "
+                 f"against their places as planned (the schools' spare places offset each other within a sub-area).")
 
 
 # --- planning areas ------------------------------------------------------------------------------------

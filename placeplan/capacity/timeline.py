@@ -1,0 +1,150 @@
+"""Places over time at each school: base places by year group plus what projects open, per draw.
+
+The capital programme's simulation (``capital.simulate``) says when each project opens; this
+module lands its places at its school and year groups:
+
+* ``all_at_once`` (a rebuild, a new block, places removed): the net capacity change is spread
+  over the year groups the school teaches in that provision, from the opening year;
+* ``by_year_group`` (a PAN rise): the entry year group (Reception or Year 7) gains the PAN
+  change (``pan_after - pan_before``; else change / year groups) from the opening year, and one
+  more year group each September after, until the school is full size;
+* ``bulge``: one extra class at the entry year group in the opening year, moving up a year
+  group each year and leaving after the last.
+
+A new school without a row in the schools table is a school of its own (``new:<project>``) in
+the project's planning area. Specialist places are counted for the whole authority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from placeplan.capacity.places import PROVISION_NCYS, taught_ncys
+from placeplan.scenario.schema import CapitalProject
+
+# Which planning-area column of the schools table each provision is counted in.
+AREA_COLUMN = {"primary": "primary_planning_area", "secondary": "secondary_planning_area",
+               "sixth_form": "secondary_planning_area"}
+
+
+def new_school_id(project: str) -> str:
+    """School id of a project's new school that is not in the schools table."""
+    return f"new:{project}"
+
+
+def project_changes(projects: dict[str, CapitalProject], schools: pd.DataFrame) -> pd.DataFrame:
+    """Where each project's places go: one row per project, provision and year group.
+
+    Returns project, school_id, provision, ncy, places [places, change in that year group],
+    offset [years after opening the change reaches this year group], phasing, temporary.
+    ``offset`` is 0 for ``all_at_once``; for ``by_year_group`` and ``bulge`` it is the year
+    group's distance from the entry year group. Specialist rows have school_id of the project
+    and ncy -1.
+    """
+    by_id = schools.set_index("school_id")
+    rows = []
+    for key, project in projects.items():
+        known = project.school_id is not None and project.school_id in by_id.index
+        school_id = project.school_id if known else new_school_id(key)
+        for change in project.places:
+            if change.provision not in PROVISION_NCYS:
+                rows.append((key, school_id, change.provision, -1, float(change.net_capacity_change), 0,
+                             change.phasing, change.temporary))
+                continue
+            if known:
+                school = by_id.loc[project.school_id]
+                taught = taught_ncys(change.provision, int(school["ncy_low"]), int(school["ncy_high"]))
+            else:
+                taught = list(PROVISION_NCYS[change.provision])
+            if change.phasing == "all_at_once":
+                per = change.net_capacity_change / len(taught)
+                rows += [(key, school_id, change.provision, g, per, 0, change.phasing, change.temporary)
+                         for g in taught]
+            elif change.phasing == "by_year_group":
+                per = (change.pan_after - change.pan_before
+                       if change.pan_after is not None and change.pan_before is not None
+                       else change.net_capacity_change / len(taught))
+                rows += [(key, school_id, change.provision, g, float(per), i, change.phasing, change.temporary)
+                         for i, g in enumerate(taught)]
+            else:  # bulge: one class moving up
+                rows += [(key, school_id, change.provision, g, float(change.net_capacity_change), i,
+                          change.phasing, change.temporary) for i, g in enumerate(taught)]
+    return pd.DataFrame(rows, columns=["project", "school_id", "provision", "ncy", "places", "offset", "phasing",
+                                       "temporary"])
+
+
+def new_schools(projects: dict[str, CapitalProject], schools: pd.DataFrame) -> pd.DataFrame:
+    """Rows for the schools table standing for projects' new schools not in it (may be empty)."""
+    known = set(schools["school_id"])
+    rows = []
+    for key, project in projects.items():
+        if project.school_id is not None and project.school_id in known:
+            continue
+        provisions = [c.provision for c in project.places if c.provision in PROVISION_NCYS]
+        if not provisions:
+            continue
+        ncys = [g for p in provisions for g in PROVISION_NCYS[p]]
+        primary = "primary" in provisions
+        rows.append({"school_id": new_school_id(key), "name": project.name, "status": "proposed",
+                     "kind": "mainstream", "ncy_low": min(ncys), "ncy_high": max(ncys),
+                     "primary_planning_area": project.planning_area if primary else None,
+                     "secondary_planning_area": project.planning_area if not primary else None,
+                     "sub_area": None})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class PlacesTimeline:
+    """Places per draw, school by school.
+
+    schools : school ids (axis 1 of ``places``)
+    years : academic years (last axis)
+    places : (draw, school, ncy 0-13, year) mainstream places [places]
+    specialist : (draw, year) specialist places added by projects for the authority [places]
+    """
+
+    schools: tuple[str, ...]
+    years: np.ndarray
+    places: np.ndarray
+    specialist: np.ndarray
+
+
+def places_timeline(base: np.ndarray, schools: tuple[str, ...], as_of: int, changes: pd.DataFrame,
+                    project_keys: tuple[str, ...], opening_year: np.ndarray, years: np.ndarray) -> PlacesTimeline:
+    """Base places plus the places each project opens, for every draw, school and year.
+
+    Parameters
+    ----------
+    base : (school, ncy 0-13) places before any project, in the order of ``schools`` [places]
+    schools : the school axis (must hold every school ``changes`` names)
+    as_of : academic year the base places describe: a project opening in or before it is
+        already counted in them and adds nothing
+    changes : ``project_changes`` table
+    project_keys : the projects in the column order of ``opening_year``
+    opening_year : (draw, project) academic year each project opens in, -1 if it never does
+    years : academic years of the result
+    """
+    draws = opening_year.shape[0]
+    years = np.asarray(years)
+    index = {s: i for i, s in enumerate(schools)}
+    places = np.broadcast_to(base[None, :, :, None], (draws, *base.shape, len(years))).copy()
+    specialist = np.zeros((draws, len(years)))
+    for row in changes.itertuples(index=False):
+        opens = opening_year[:, project_keys.index(row.project)]
+        counted = ((opens >= 0) & (opens > as_of))[:, None]
+        since = np.where(counted, years[None, :] - opens[:, None], -10_000)  # (draw, year)
+        if row.ncy < 0:
+            specialist += row.places * (since >= 0)
+            continue
+        if row.school_id not in index:
+            continue
+        if row.phasing == "bulge":
+            active = since == row.offset
+        else:
+            active = since >= row.offset
+        places[:, index[row.school_id], row.ncy, :] += row.places * active
+    return PlacesTimeline(tuple(schools), years, np.maximum(places, 0.0), specialist)
+
