@@ -331,7 +331,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     names = [BASE_OPTION] + [o for o in (options or list(config.options)) if o != BASE_OPTION]
     configs = {name: apply_option(config, name, str(scenario.path)) for name in names}
     clock.lap("load_s")
-    projection = pipeline.demand_step(scenario, draws, seed)
+    inputs = demand_inputs(scenario)
+    projection = pipeline.demand_step(scenario, draws, seed, inputs)
     clock.lap("demand_s")
     areas = projection.primary_areas + projection.secondary_areas
     phases = pipeline.phase_of_areas(tables["planning_areas"])
@@ -343,8 +344,9 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     for name, option_config in configs.items():
         capital = pipeline.capital_step(option_config, tables, areas, projection.years, draws, seed,
                                         pipeline.area_phases(projection))
-        need = pipeline.sufficiency_step(projection, capital.timeline, option_config)
-        detail = area_year_table(need, phases, area_names, quantiles, pipeline.YEAR_GROUPS)
+        schools = pipeline.school_step(scenario, inputs, projection, capital)
+        judged = pipeline.levels_step(scenario, projection, capital, schools, ("planning_area",))["planning_area"]
+        detail = judged.table.rename(columns={"code": "planning_area"}).drop(columns=["level"])
         detail.insert(0, "option", name)
         details.append(detail)
         live = pipeline.live_projects(option_config)
@@ -356,9 +358,9 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         row = {"option": name,
                "description": "as the scenario stands" if name == BASE_OPTION
                else config.options[name].description}
-        for phase, ncys in pipeline.YEAR_GROUPS.items():
-            idx = [a for a, area in enumerate(need.areas) if (phase == "primary") == (phases.get(area) == "primary")]
-            short = np.maximum(need.need[:, idx][:, :, list(ncys), :], 0).sum(axis=2)  # (draw, area, year)
+        for phase in pipeline.YEAR_GROUPS:
+            idx = [a for a, p in enumerate(judged.units.phases) if p == phase]
+            short = judged.judged[:, idx]  # (draw, area, year): places needed on the judged rule
             row[f"unmet_place_years_{phase}"] = float(short.sum(axis=(1, 2)).mean())
             row[f"p_any_shortfall_{phase}"] = float((short >= 1).any(axis=(1, 2)).mean())
         if special is not None:

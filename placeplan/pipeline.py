@@ -21,7 +21,7 @@ from placeplan.capacity.units import (Units, authority_units, planning_area_unit
                                       sub_area_units)
 from placeplan.capital.projects import opening_academic_year
 from placeplan.capital.simulate import ProgrammeResult, simulate_programme
-from placeplan.capital.timeline import CapacityTimeline
+from placeplan.capacity.units import CapacityTimeline
 from placeplan.demand import DemandInputs, Projection, demand_cube, demand_inputs, project
 from placeplan.demand.schools import SchoolShares, base_shares, roll_shares, school_counts, year7_shares
 from placeplan.demand.transfer_matrix import apply_matrix
@@ -249,10 +249,14 @@ def phase_of_areas(planning_areas: pd.DataFrame) -> dict[str, str]:
     return dict(zip(planning_areas["planning_area"], planning_areas["phase"]))
 
 
-def levels_step(scenario: Scenario, projection: Projection, capital: CapitalStep, schools: SchoolStep) -> dict:
+LEVELS = ("planning_area", "sub_area", "school", "authority")
+
+
+def levels_step(scenario: Scenario, projection: Projection, capital: CapitalStep, schools: SchoolStep,
+                levels: tuple[str, ...] = LEVELS) -> dict:
     """Sufficiency at every level: planning area, sub-area, school and authority (``sufficiency.units``).
 
-    Returns a dict level -> UnitSufficiency, plus ``base``: the base-year position of every unit.
+    Returns a dict level -> UnitSufficiency (for ``levels``), plus ``base``: the base-year position of those units.
     """
     config, tables = scenario.config, scenario.tables
     axis = capital.schools.schools
@@ -272,6 +276,8 @@ def levels_step(scenario: Scenario, projection: Projection, capital: CapitalStep
     firm_school = np.array([capital.basis.get(s, "indicative") == "firm" for s in axis])
     out, base_tables = {}, []
     for level, unit in units.items():
+        if level not in levels:
+            continue
         members = (unit.weights > 0) & (capital.school_base.sum(axis=1) > 0)[None, :]
         firm = np.array([bool(firm_school[m].all()) if m.any() else False for m in members])
         out[level] = unit_sufficiency(level, unit, names, firm, schools.pupils, capital.schools.places,

@@ -39,19 +39,26 @@ def _tables(results) -> dict[str, pd.DataFrame]:
         "herefordshire_programme.csv": results.programme.drop(columns=["evidence"]),
         "herefordshire_specialist.csv": results.specialist_sufficiency,
         "herefordshire_entry_pressure.csv": results.entry_pressure,
+        "herefordshire_sub_area_sufficiency.csv": results.sub_area_sufficiency,
+        "herefordshire_school_sufficiency.csv": results.school_sufficiency[
+            ["code", "phase", "academic_year", "basis", "demand_central", "places_planned", "places_needed_central",
+             "places_needed_without_programme_central", "existing_pressure"]],
+        "herefordshire_transfer.csv": results.transfer,
     }
 
 
 @pytest.mark.parametrize("name", ["herefordshire_demand_by_area.csv", "herefordshire_demand_county.csv",
                                   "herefordshire_sufficiency_totals.csv", "herefordshire_programme.csv",
-                                  "herefordshire_specialist.csv", "herefordshire_entry_pressure.csv"])
+                                  "herefordshire_specialist.csv", "herefordshire_entry_pressure.csv",
+                                  "herefordshire_sub_area_sufficiency.csv", "herefordshire_school_sufficiency.csv",
+                                  "herefordshire_transfer.csv"])
 def test_matches_golden(results, name, update_golden):
     table = _tables(results)[name].reset_index(drop=True)
     path = GOLDEN / name
     if update_golden:
         table.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
         pytest.skip("golden file rewritten")
-    expected = pd.read_csv(path, dtype={"planning_area": str})
-    actual = pd.read_csv(__import__("io").StringIO(table.to_csv(index=False, float_format="%.10g")),
-                         dtype={"planning_area": str})
+    codes = {c: str for c in ("planning_area", "code", "origin", "destination")}
+    expected = pd.read_csv(path, dtype=codes)
+    actual = pd.read_csv(__import__("io").StringIO(table.to_csv(index=False, float_format="%.10g")), dtype=codes)
     pd.testing.assert_frame_equal(actual, expected, check_exact=False, rtol=1e-8, atol=1e-8)

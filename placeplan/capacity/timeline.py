@@ -22,12 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from placeplan.capacity.base import AREA_COLUMN
 from placeplan.capacity.places import PROVISION_NCYS, taught_ncys
 from placeplan.scenario.schema import CapitalProject
 
-# Which planning-area column of the schools table each provision is counted in.
-AREA_COLUMN = {"primary": "primary_planning_area", "secondary": "secondary_planning_area",
-               "sixth_form": "secondary_planning_area"}
+__all__ = ["AREA_COLUMN", "PlacesTimeline", "new_school_id", "new_schools", "places_timeline", "project_changes"]
 
 
 def new_school_id(project: str) -> str:

@@ -100,3 +100,19 @@ def authority_units(school_axis: tuple[str, ...], la_code: str) -> Units:
     """The whole authority, primary and secondary."""
     weights = np.ones((2, len(school_axis)))
     return Units((la_code, la_code), ("primary", "secondary"), weights, _mask(("primary", "secondary")))
+
+
+@dataclass(frozen=True)
+class CapacityTimeline:
+    """Places per draw.
+
+    areas : planning-area codes (axis 1 of ``places``)
+    years : academic years (last axis)
+    places : (draw, area, ncy 0-13, year) mainstream places [places], the sums of the schools'
+    specialist : (draw, year) specialist places added by projects for the authority [places]
+    """
+
+    areas: tuple[str, ...]
+    years: np.ndarray
+    places: np.ndarray
+    specialist: np.ndarray

@@ -7,7 +7,7 @@ import pandas as pd
 
 from placeplan.capital.projects import opening_academic_year
 from placeplan.capital.simulate import ProgrammeResult
-from placeplan.capital.timeline import CapacityTimeline
+from placeplan.capacity.units import CapacityTimeline
 from placeplan.demand.project import quantile_column
 from placeplan.scenario.schema import CapitalProject
 

@@ -29,10 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from placeplan.capacity.base import AREA_COLUMN
+from placeplan.capacity.places import PROVISION_NCYS
+from placeplan.capacity.timeline import AREA_COLUMN, places_timeline, project_changes
 from placeplan.capital.projects import opening_academic_year
-from placeplan.capital.timeline import (PROVISION_NCYS, base_capacity_by_ncy, base_places, capacity_timeline,
-                                        project_changes)
 from placeplan.demand import demand_cube
 from placeplan.outputs.fmt import ay
 from placeplan.pipeline import YEAR_GROUPS, live_projects
@@ -116,16 +115,16 @@ def _text(value: Any) -> str | None:
 def school_capacity_table(results) -> pd.DataFrame:
     """One row per open mainstream school: NOR, capacity, PAN, capacity by year group R-Y11.
 
-    Capacity by year group is each provision's net capacity split evenly over the year groups
-    the school teaches, exactly as the sufficiency model counts it
-    (``capital.timeline.base_capacity_by_ncy``, here keyed by school instead of planning area).
+    Capacity by year group is the run's own places by school and year group
+    (``capacity.places.school_places``: given, from a published PAN, or an even split), read from
+    the results.
     """
     tables, meta = results.scenario.tables, results.scenario.config.meta
     schools, capacity = tables["schools"], tables["capacity"]
     mainstream = capacity[capacity["provision"].isin(list(PROVISION_NCYS))]
     open_ids = set(schools.loc[schools["status"] == "open", "school_id"])
     ids = [s for s in schools["school_id"] if s in open_ids and s in set(mainstream["school_id"])]
-    per_school = _capacity_by_school_ncy(schools, capacity)
+    per_school = _capacity_by_school_ncy(results)
     nor = _latest_nor(tables.get("school_nor"))
     by_id = schools.set_index("school_id")
     rows = []
@@ -171,22 +170,11 @@ def school_capacity_table(results) -> pd.DataFrame:
     return table.sort_values(["laestab", "urn"], na_position="last", kind="stable").reset_index(drop=True)
 
 
-def _capacity_by_school_ncy(schools: pd.DataFrame, capacity: pd.DataFrame) -> dict[str, dict[int, float]]:
-    """Places per school and year group, from ``base_capacity_by_ncy`` with each school as its own area.
-
-    The school's planning-area columns are replaced by its own id where they are set, so the
-    shared function's rule (which provisions count, which year groups are taught, blank areas
-    skipped) applies unchanged and its "planning_area" column comes back as the school id.
-    """
-    keyed = schools.copy()
-    for column in set(AREA_COLUMN.values()):
-        keyed[column] = keyed["school_id"].where(keyed[column].notna(), None)
-    table = base_capacity_by_ncy(keyed, capacity)
-    out: dict[str, dict[int, float]] = {}
-    for row in table.itertuples(index=False):
-        out.setdefault(row.planning_area, {})
-        out[row.planning_area][int(row.ncy)] = out[row.planning_area].get(int(row.ncy), 0.0) + float(row.places)
-    return out
+def _capacity_by_school_ncy(results) -> dict[str, dict[int, float]]:
+    """Places per school and year group before projects, from the run's places (``results.capital``)."""
+    capital = results.capital
+    return {school: {g: float(v) for g, v in enumerate(capital.school_base[i]) if v > 0}
+            for i, school in enumerate(capital.schools.schools)}
 
 
 def _latest_nor(school_nor: pd.DataFrame | None) -> dict[str, tuple[int, str, int]]:
@@ -318,20 +306,28 @@ def specialist_forecasts_table(results) -> pd.DataFrame:
 # 5. planned places
 
 
-def project_places_by_ncy(base: pd.DataFrame, change: pd.DataFrame, project: str, opening_year: int,
-                          years: list[int]) -> np.ndarray:
-    """Places one project change gives, per year group and year, by the capacity timeline's own rule.
+def project_places_by_ncy(results, project: str, provision: str, opening_year: int,
+                          years: list[int]) -> tuple[str, np.ndarray]:
+    """Places one project gives at its school, per year group and year, by the run's own timeline rule.
 
-    Runs ``capacity_timeline`` for the one change (a ``project_changes`` row) opening in
-    ``opening_year`` and subtracts the places before it (``base_places``), so phasing (all_at_once /
-    by_year_group / bulge) and the rule that a project opening by the base capacity's
-    ``as_of_year`` is already counted are the sufficiency model's. Returns (ncy 0-13, year) [places].
+    Runs ``capacity.timeline.places_timeline`` for the project's ``provision`` changes opening in
+    ``opening_year`` and subtracts the school's places before it, so phasing and the rule that a
+    project opening by the base places' year is already counted are the sufficiency model's.
+    Returns (school_id, (ncy 0-13, year) [places]).
     """
-    area = str(change["planning_area"].iloc[0])
-    change = change.assign(planning_area=area)
-    opening = np.array([[opening_year]], dtype=int)
-    with_it = capacity_timeline(base, change, (project,), opening, (area,), np.asarray(years))
-    return with_it.places[0, 0] - base_places(base, (area,))[0][:, None]
+    config = results.scenario.config
+    capital = results.capital
+    live = live_projects(config)
+    changes = project_changes({project: live[project]}, results.scenario.tables["schools"])
+    changes = changes[changes["provision"] == provision]
+    school = str(changes["school_id"].iloc[0])
+    axis = capital.schools.schools
+    i = axis.index(school)
+    base = capital.school_base[i:i + 1]
+    as_of = int(results.scenario.tables["capacity"]["as_of_year"].max())
+    with_it = places_timeline(base, (school,), as_of, changes, (project,), np.array([[opening_year]], dtype=int),
+                              np.asarray(years))
+    return school, with_it.places[0, 0] - base[0][:, None]
 
 
 def planned_places_table(results) -> pd.DataFrame:
@@ -346,8 +342,7 @@ def planned_places_table(results) -> pd.DataFrame:
     schools = tables["schools"]
     by_id = schools.set_index("school_id")
     live = live_projects(config)
-    changes = project_changes(live, schools, config.meta.la_code)
-    base = base_capacity_by_ncy(schools, tables["capacity"])
+    changes = project_changes(live, schools).drop_duplicates(["project", "provision"])
     window = planned_places_years(config)
     years = [window[0] - 1] + window
     programme = results.programme.set_index("project") if "project" in results.programme else pd.DataFrame()
@@ -359,7 +354,7 @@ def planned_places_table(results) -> pd.DataFrame:
             continue  # specialist places: not SCAP planned places
         project = live[key]
         opens = opening_academic_year(project.planned_opening)
-        places = project_places_by_ncy(base, change, key, opens, years)
+        _, places = project_places_by_ncy(results, key, provision, opens, years)
         step = np.diff(places, axis=1)  # (ncy, window year): change on the year before
         temporary = change["phasing"].iloc[0] == "bulge" or bool(change["temporary"].iloc[0])
         school = by_id.loc[project.school_id] if project.school_id in by_id.index else None
@@ -378,7 +373,8 @@ def planned_places_table(results) -> pd.DataFrame:
                     "urn": _text(project.school_id),
                     "laestab": _text(school["laestab"]) if school is not None else None,
                     "school_name": school["name"] if school is not None else project.name,
-                    "planning_area_code": _text(change["planning_area"].iloc[0]),
+                    "planning_area_code": _text(school[AREA_COLUMN[provision]]) if school is not None
+                    else _text(project.planning_area),
                     "academic_year": year,
                     "year_label": ay(year),
                     "ncy": g,
@@ -391,7 +387,8 @@ def planned_places_table(results) -> pd.DataFrame:
                     "status": project.status,
                     "provision": provision,
                     "phasing": change["phasing"].iloc[0],
-                    "project_places_total": int(change["total"].iloc[0]),
+                    "project_places_total": int(sum(c.net_capacity_change for c in project.places
+                                                    if c.provision == provision)),
                     "planned_opening": project.planned_opening.isoformat(),
                     "p_open_by_year": None if _blank(p_open) else float(p_open),
                     "evidence": "; ".join(f"{k}={v}" for k, v in project.evidence.items()) or None,
@@ -433,8 +430,8 @@ def place_planning_table(results) -> pd.DataFrame:
     places = planned.places[0]  # (area, ncy, year)
     demand = demand[0]
     need = places_needed(demand, places, margin)
-    base = base_capacity_by_ncy(tables["schools"], tables["capacity"]).groupby(["planning_area", "ncy"])[
-        "places"].sum()
+    base_array = results.capital.base_places  # (area, ncy), the run's places before projects
+    base = {(area, g): float(base_array[a, g]) for a, area in enumerate(planned.areas) for g in range(14)}
     year_index = {int(y): i for i, y in enumerate(planned.years)}
     primary = set(results.projection.primary_areas)
     rows = []

@@ -100,12 +100,11 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         "births.")
     add("method", "cohort progression", "Years 1-6 and 8-11: the cohort in the year group below a year earlier x "
         "its progression ratio N(g, t) / N(g-1, t-1).")
-    secondary = results.projection.secondary_areas
-    add("method", "Year 7 transfer", "Year 7 in each secondary planning area = its pooled transfer ratio x all "
-        "Year 6 pupils in the authority a year earlier (Y7(S, t) / sum of Y6(t-1)); "
-        + ("with one secondary planning area this is the county transfer ratio, carrying net flows to and from "
-           "other authorities and independent schools." if len(secondary) == 1 else
-           f"{len(secondary)} secondary planning areas, each with its own pooled ratio."))
+    from placeplan.outputs.report.method import transfer_text
+
+    add("method", "Year 7 transfer", "Year 7 at each secondary school and in each secondary planning area comes "
+        f"from {transfer_text(results)}; a school's Year 7 then moves up with its cohort, the planning area's "
+        "projection being the control total. The matrix used is written to transfer.csv.")
     add("method", "sixth form", "Year 12 = staying-on rate x Year 11 a year earlier; Year 13 = Year 12 a year "
         "earlier x its progression ratio.")
     add("method", "housing", "Pupils from new homes are added above trend: completions above the mean of the "

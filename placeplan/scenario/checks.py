@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from placeplan.errors import Problem
+from placeplan.scenario.checks_places import CHECKS as PLACE_CHECKS
 from placeplan.scenario.columns import ALL_TABLES, COUNT_COLUMNS
 from placeplan.scenario.schema import ScenarioFile
 from placeplan.scenario.tables import FIRST_DATA_ROW
@@ -359,9 +360,10 @@ CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
 )
 
 
+
 def run_checks(inp: CheckInput) -> list[Problem]:
     """Run every consistency check and return all the problems found."""
     problems: list[Problem] = []
-    for check in CHECKS:
+    for check in CHECKS + PLACE_CHECKS:
         problems += check(inp)
     return problems

@@ -91,7 +91,7 @@ def method_section(results, has_specialist: bool) -> dict:
         "month after handover.",
         f"Pupils by school. The planning area's projection is the control total. Each school's share of its area "
         f"comes from its latest school-level count; a cohort keeps its school as it moves up; Year 7 at each school "
-        f"comes from {_transfer_text(results)}. Schools always sum to their area exactly.",
+        f"comes from {transfer_text(results)}. Schools always sum to their area exactly.",
         f"Sufficiency, as DfE defines it. For each planning area, year group and year: places needed = pupils - "
         f"places × (1 - {policy.operating_margin:.0%} operating margin). Spare places in one planning area or year "
         "group never offset a shortfall in another; totals are sums of the parts. Where an area's year-group places "
@@ -140,9 +140,8 @@ def method_section(results, has_specialist: bool) -> dict:
             "approximations": approximations(results, assumed_total, has_specialist)}
 
 
-def _transfer_text(results) -> str:
-    from placeplan.demand.transfer_setup import TransferSetup  # noqa: F401
-
+def transfer_text(results) -> str:
+    """How Year 7 is found, in words, for the method text and the SCAP methodology sheet."""
     method = results.scenario.config.transfer.method
     if results.transfer.empty:
         return ("the county pool (each secondary area's Year 7 a pooled share of all Year 6), as the scenario has no "
