@@ -224,7 +224,7 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
 
 def _authority_totals(areas, years, quantiles) -> pd.DataFrame:
     """Authority totals per phase and year: the sum of each planning area's judged need, draw by draw."""
-    from placeplan.capital.summary import quantile_columns
+    from placeplan.quantiles import quantile_columns
 
     rows = []
     judged, phases = areas.judged, np.asarray(areas.units.phases)
@@ -318,8 +318,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     Demand is projected once and shared; each project's delivery draws depend only on the seed
     and the project's key, so an option that changes nothing gives identical results to ``base``.
     """
-    from placeplan.capital.options import BASE_OPTION, apply_option
-    from placeplan.capital.summary import quantile_columns
+    from placeplan.scenario.options import BASE_OPTION, apply_option
+    from placeplan.quantiles import quantile_columns
 
     timings: dict[str, float] = {}
     clock = _Clock(timings)

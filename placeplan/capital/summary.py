@@ -8,13 +8,8 @@ import pandas as pd
 from placeplan.capital.projects import opening_academic_year
 from placeplan.capital.simulate import ProgrammeResult
 from placeplan.capacity.units import CapacityTimeline
-from placeplan.demand.project import quantile_column
+from placeplan.quantiles import quantile_column, quantile_columns
 from placeplan.scenario.schema import CapitalProject
-
-
-def quantile_columns(quantiles: tuple[float, ...]) -> list[str]:
-    """Column names for quantiles: 0.05 -> p05, 0.5 -> p50, 0.975 -> p97.5."""
-    return [quantile_column(q) for q in quantiles]
 
 
 def programme_summary(result: ProgrammeResult, projects: dict[str, CapitalProject], years: np.ndarray,

@@ -17,6 +17,7 @@ from placeplan.demand.cohorts import Ratios, central_ratios, step_primary, step_
 from placeplan.demand.housing import BUILD_UP, extra_pupils
 from placeplan.demand.inputs import PRIMARY_NCY, RECEPTION_AGE, SECONDARY_NCY, DemandInputs
 from placeplan.demand.transfer import check_matrix, transfer_year7
+from placeplan.quantiles import quantile_column
 from placeplan.demand.uncertainty import (UncertaintySettings, draw_births, draw_delivery, draw_yields,
                                           residual_pool)
 
@@ -197,12 +198,6 @@ def _run(inputs: DemandInputs, ratios: Ratios, ratio_p: np.ndarray, ratio_s: np.
     out_p += housing_p
     out_s += housing_s
     return out_p, out_s, housing_p, housing_s
-
-
-def quantile_column(q: float) -> str:
-    """Column name of a quantile: 0.05 -> ``p05``, 0.5 -> ``p50``, 0.975 -> ``p97.5`` (as in ``capital.summary``)."""
-    pct = round(100 * q, 6)
-    return f"p{int(pct):02d}" if pct == int(pct) else f"p{pct:g}"
 
 
 def to_tidy(projection: Projection, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:

@@ -339,7 +339,7 @@ def check_options(inp: CheckInput) -> list[Problem]:
     """Capital-programme options apply cleanly to the scenario."""
     if inp.config is None:
         return []
-    from placeplan.capital.options import check_options as _check
+    from placeplan.scenario.options import check_options as _check
 
     return _check(inp.config, inp.scenario_file)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from placeplan.capital.summary import quantile_columns
+from placeplan.quantiles import quantile_columns
 
 ENTRY_NCY = {"primary": 0, "secondary": 7}  # national curriculum year of entry per phase (R = 0)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from placeplan.capital.summary import quantile_columns
+from placeplan.quantiles import quantile_columns
 
 SHORTFALL_PLACES = 1.0  # a planning area and year is "short" when at least one place is needed
 

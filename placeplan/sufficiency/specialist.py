@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from placeplan.capital.summary import quantile_columns
+from placeplan.quantiles import quantile_columns
 from placeplan.demand import Projection, phase_totals, specialist_demand
 from placeplan.sufficiency.need import SHORTFALL_PLACES, places_needed
 

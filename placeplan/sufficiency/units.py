@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from placeplan.capacity.units import Units
-from placeplan.demand.project import quantile_column
+from placeplan.quantiles import quantile_column
 
 # Year groups judged in each phase (as in DfE's place-planning estimates, sixth form is left out).
 JUDGED_NCYS = {"primary": range(0, 7), "secondary": range(7, 12)}

@@ -10,6 +10,19 @@ from placeplan.outputs.report import charts
 from placeplan.outputs.report.blocks import Image, Table
 
 FULL = 95.0  # % full from which a school is listed as nearly full
+DOUBT = 110.0  # % full in the base year above which an estimated capacity is probably out of date
+
+
+def doubtful_capacity(results, phase: str) -> set[str]:
+    """Schools whose capacity is an estimate (not published or the council's) and whose base-year roll is over
+    ``DOUBT`` % of it: the capacity is probably out of date (an expansion since the source year), so their
+    shortfall may be an artefact of the data."""
+    capacity = results.scenario.tables["capacity"]
+    trusted = set(capacity.loc[(capacity["provision"] == phase) & capacity["source"].isin(["published", "council"]),
+                               "school_id"])
+    base = results.school_position
+    over = base[(base["level"] == "school") & (base["phase"] == phase) & (base["pct_full"] > DOUBT)]
+    return set(over["code"]) - trusted
 
 
 def _first_short(rows: pd.DataFrame, column: str) -> tuple[int | None, float]:
@@ -115,6 +128,7 @@ def school_table(results, phase: str, only_pressure: bool) -> Table | None:
         return None
     years = sorted(int(y) for y in rows["academic_year"].unique())
     mid = years[min(3, len(years) - 1)]
+    doubtful = doubtful_capacity(results, phase)
     body = []
     for code, mine in rows.groupby("code", sort=False):
         mine = mine.set_index("academic_year")
@@ -123,7 +137,8 @@ def school_table(results, phase: str, only_pressure: bool) -> Table | None:
         full_now = base.at[code, "pct_full"] if code in base.index else np.nan
         if only_pressure and first is None and bare_first is None and not (full_now >= FULL):
             continue
-        body.append([mine["name"].iloc[0], "firm" if mine["basis"].iloc[0] == "year_group" else "indicative",
+        flag = " (capacity to check)" if code in doubtful else ""
+        body.append([mine["name"].iloc[0] + flag, "firm" if mine["basis"].iloc[0] == "year_group" else "indicative",
                      num(base.at[code, "places"]) if code in base.index else "–",
                      share(full_now, 0), share(mine.at[mid, "pct_full_central"], 0),
                      f"{ay(first)}: {places(peak)}" if first is not None else "none",
@@ -137,7 +152,9 @@ def school_table(results, phase: str, only_pressure: bool) -> Table | None:
                  body, [False, False, True, True, True, False, False], css="school-table",
                  note=("% full in the base year: the planning area's pupils shared among its schools by their "
                        "latest school-level counts (October 2024 for Herefordshire). 'Indicative' year-group places "
-                       "(no published PAN) are judged on whole-school places."))
+                       "(no published PAN) are judged on whole-school places. 'Capacity to check': an estimated "
+                       f"capacity with the base-year roll over {DOUBT:.0f}% of it, probably out of date (an expansion "
+                       "since the source year): check it before reading the shortfall."))
 
 
 def scorecard_rows(results) -> tuple[Table | None, list[str]]:

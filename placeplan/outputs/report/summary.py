@@ -6,7 +6,7 @@ import pandas as pd
 
 from placeplan.outputs.report import data
 from placeplan.outputs.report.blocks import Table
-from placeplan.outputs.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct, plural,
+from placeplan.outputs.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct, places, plural,
                                           signed)
 
 SOON_YEARS = 3  # "within 3 years" of the base year
@@ -82,10 +82,37 @@ def _phase_sentence(phase: str, f: dict, soon_year: int, last_year: int) -> str:
                  f"90% of simulations need {num_range(f['needed_low'], f['needed_high'])}")
         high = f["needed_high"] or 0
         if high - f["needed_central"] > max(5.0, 0.1 * f["needed_central"]):
-            text += (", higher because a shortfall in any year group of any area counts, and ups and downs "
-                     "between areas do not cancel out")
+            text += ", higher because one area's spare places never offset another's shortfall"
         text += "."
     return text
+
+
+def _with_schools(area_text: str, school_text: str) -> str:
+    """The phase sentence followed by the school-by-school one (dropping a parenthesis to keep page 1 short)."""
+    if school_text and area_text.endswith(")."):
+        area_text = area_text[:area_text.rfind(" (")] + "."
+    return area_text + school_text if area_text else ""
+
+
+def _school_sentence(results, phase: str, year: int) -> str:
+    """School by school (no offsetting between schools): how many are short in ``year``, and where most."""
+    schools = results.school_sufficiency
+    at = schools[(schools["phase"] == phase) & (schools["academic_year"] == year)]
+    short = at[at["places_needed_central"] >= 1].sort_values("places_needed_central", ascending=False)
+    if short.empty:
+        return ""
+    from placeplan.outputs.report.schools import DOUBT, doubtful_capacity
+
+    doubt = doubtful_capacity(results, phase)
+    sure = short[~short["code"].isin(doubt)]
+    text = f" School by school, {plural(len(short), phase + ' school')} {'is' if len(short) == 1 else 'are'} short in " \
+           f"{ay(year)} ({num(short['places_needed_central'].sum())} places)"
+    if doubt & set(short["code"]):
+        unsure = short[short["code"].isin(doubt)]
+        return text + (f", but {len(unsure)} of them ({num(unsure['places_needed_central'].sum())} places) have a "
+                       f"roll over {DOUBT:.0f}% of an estimated capacity that is probably out of date.")
+    top = join_words([f"{r.name} {num(r.places_needed_central)}" for r in sure.head(3).itertuples()])
+    return text + f", most at {top}."
 
 
 def summary_section(results, comparison=None, map_year: int | None = None) -> dict:
@@ -97,7 +124,8 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
     soon_year = min(base + SOON_YEARS, last)
     phases = [p for p in ("primary", "secondary") if (results.sufficiency["phase"] == p).any()]
     figures = {p: phase_figures(results, p, soon_year) for p in phases}
-    lead = [s for s in (_phase_sentence(p, figures[p], soon_year, last) for p in phases) if s]
+    lead = [s for s in (_with_schools(_phase_sentence(p, figures[p], soon_year, last),
+                                      _school_sentence(results, p, soon_year)) for p in phases) if s]
     short = shortfall_areas(results)
     delivery = data.in_delivery(results)
     special = specialist_gap(results, soon_year)
@@ -186,6 +214,20 @@ def specialist_gap(results, year: int) -> dict | None:
             "peak_year": int(peak["academic_year"]), "last": table.iloc[-1]}
 
 
+def _school_risk(results, project: str, phase: str, first: int, last: int) -> str:
+    """The rest of a late project's risk sentence: its own school's position while it may be late."""
+    school_id = results.scenario.config.capital_projects[project].school_id
+    schools = results.school_sufficiency
+    mine = schools[(schools["code"] == school_id) & (schools["phase"] == phase)
+                   & schools["academic_year"].between(first, last)]
+    if mine.empty or mine["places_needed_central"].max() < 1:
+        return ", nor at its school, so a stop-gap looks unnecessary."
+    worst = mine.loc[mine["places_needed_central"].idxmax()]
+    return (f", but the school itself is short of {places(worst['places_needed_central'])} in "
+            f"{ay(worst['academic_year'])} ({pct(mine['p_shortfall'].max())} chance): agree a stop-gap there "
+            f"(temporary places) or where its pupils go instead.")
+
+
 def decisions(results, comparison, short: pd.DataFrame, delivery: pd.DataFrame, special: dict | None,
               soon_year: int, last: int) -> list[str]:
     """Decisions this asks for, derived from the numbers (plain sentences)."""
@@ -211,13 +253,21 @@ def decisions(results, comparison, short: pd.DataFrame, delivery: pd.DataFrame, 
             else:
                 where = f"in the {len(firm)} planning areas that are"
                 listed = f"Largest central needs: {listed}"
+            suff = results.sufficiency
+            existing = suff[suff["planning_area"].isin(firm["planning_area"]) & (suff["phase"] == phase)] \
+                .drop_duplicates("planning_area")["existing_pressure"].sum()
+            already = (f" Existing pressure: already {places(existing)} over in "
+                       f"{ay(results.scenario.config.meta.base_year)}."
+                       if existing >= 1 and len(firm) == 1 else
+                       f" {places(existing)} of it were already over the places in the base year (existing pressure)."
+                       if existing >= 1 else "")
             out.append(f"Agree how to provide {phase} places {where} short in the central projection, with a shortfall "
-                       f"more likely than not by {ay(soon_year)}. {listed}.{counted}")
+                       f"more likely than not by {ay(soon_year)}. {listed}.{already}{counted}")
         if len(watch):
             names = join_words([f"{r.planning_area} {r.name}" for r in watch.itertuples()])
             out.append(f"Keep under review {plural(len(watch), phase + ' planning area')} where a shortfall is more "
-                       f"likely than not by {ay(soon_year)} although the central projection needs no places: the risk "
-                       f"comes from year groups that may run over their places. {names}.")
+                       f"likely than not by {ay(soon_year)} although the central projection needs no places: the area is "
+                       f"so nearly full that its pupils run over its places in most simulations. {names}.")
     suff = results.sufficiency
     for row in delivery[delivery["p_on_time"] < ON_TIME_THRESHOLD].itertuples():
         where = projects[projects["project"] == row.project]
@@ -231,14 +281,14 @@ def decisions(results, comparison, short: pd.DataFrame, delivery: pd.DataFrame, 
             if not span.empty:
                 p = span["p_shortfall"].max()
                 if p <= 0:
-                    risk = (" No simulation shows a shortfall in its planning area while it may be late, so a "
-                            "stop-gap looks unnecessary.")
+                    risk = " No simulation shows a shortfall in its planning area while it may be late"
                 elif p < 0.1:
-                    risk = (f" Its planning area has at most a {pct(p)} chance of a shortfall while it may be late, "
-                            "so a stop-gap looks unnecessary.")
+                    risk = f" Its planning area has at most a {pct(p)} chance of a shortfall while it may be late"
                 else:
                     risk = (f" Its planning area has up to a {pct(p)} chance of a shortfall while it may be late: "
                             "agree a stop-gap (a bulge class or temporary places) or a firmer timetable.")
+                if p < 0.1:
+                    risk += _school_risk(results, row.project, phase, row.planned_opening_year, upto)
         out.append(f"{row.name}: {pct(row.p_on_time)} chance of opening by September {row.planned_opening_year} as "
                    f"planned; most likely {ay(row.opening_year_p50)} (90% range {ay(row.opening_year_p05)} to "
                    f"{ay(row.opening_year_p95)}).{risk}")
