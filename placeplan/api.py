@@ -53,6 +53,8 @@ class Results:
     sub_area_sufficiency, school_sufficiency : the same as ``sufficiency`` for sub-areas and schools
     school_position : base year by school, sub-area, planning area and authority: pupils, places,
         % full, existing pressure
+    school_year_groups : every school by year group, base year and projected years: pupils (central), places as
+        planned, % full, the year-group basis
     transfer : the Year 6 -> Year 7 matrix used (origin, destination, share)
     first_shortfall : first year a shortfall is more likely than not, by planning area and phase
     entry_pressure : Reception (primary areas) and Year 7 (secondary) demand against admission
@@ -82,6 +84,7 @@ class Results:
     sub_area_sufficiency: pd.DataFrame
     school_sufficiency: pd.DataFrame
     school_position: pd.DataFrame
+    school_year_groups: pd.DataFrame
     transfer: pd.DataFrame
     projection: Projection = field(repr=False)
     capital: CapitalStep = field(repr=False)
@@ -103,6 +106,7 @@ class Results:
             "sub_area_sufficiency": self.sub_area_sufficiency,
             "school_sufficiency": self.school_sufficiency,
             "school_position": self.school_position,
+            "school_year_groups": self.school_year_groups,
             "transfer": self.transfer,
             "entry_pressure": self.entry_pressure,
             "specialist_capacity": self.specialist,
@@ -191,6 +195,9 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         sub_area_sufficiency=levels["sub_area"].table,
         school_sufficiency=levels["school"].table,
         school_position=levels["base"],
+        school_year_groups=pipeline.school_year_group_table(
+            capital, schools, projection.years, config.meta.base_year,
+            dict(zip(capital.school_table["school_id"], capital.school_table["name"]))),
         transfer=pipeline.transfer_table(inputs, capital.school_table, tables["planning_areas"]),
         first_shortfall=first_likely_shortfall(area_table),
         entry_pressure=entry_pressure(need.demand, demand_cube(projection, central=True)[1], capital.timeline.places,

@@ -304,3 +304,28 @@ def transfer_table(inputs: DemandInputs, schools: pd.DataFrame, planning_areas: 
              "destination_name": names.get(d, d), "share": float(matrix[i, j])}
             for i, o in enumerate(origins) for j, d in enumerate(destinations) if matrix[i, j] > 0]
     return pd.DataFrame(rows)
+
+
+def school_year_group_table(capital: CapitalStep, schools: SchoolStep, years: np.ndarray, base_year: int,
+                            names: dict[str, str]) -> pd.DataFrame:
+    """How full each school is by year group: the base year and every projected year (central projection
+    against places as planned). Returns school_id, name, ncy, academic_year, kind (base / projected),
+    pupils [pupils], places [places], pct_full [%], basis (the school's year-group basis)."""
+    axis = schools.schools
+    frames = []
+    taught = capital.school_base > 0
+    s_idx, g_idx = np.nonzero(taught)
+    ids = np.asarray(axis, dtype=object)[s_idx]
+    basis = np.array([capital.basis.get(s, "indicative") for s in ids], dtype=object)
+    frames.append(pd.DataFrame({"school_id": ids, "ncy": g_idx, "academic_year": base_year, "kind": "base",
+                                "pupils": schools.base[s_idx, g_idx], "places": capital.school_base[s_idx, g_idx],
+                                "basis": basis}))
+    for y, year in enumerate(years):
+        frames.append(pd.DataFrame({"school_id": ids, "ncy": g_idx, "academic_year": int(year), "kind": "projected",
+                                    "pupils": schools.central[0, s_idx, g_idx, y],
+                                    "places": capital.planned_schools.places[0, s_idx, g_idx, y], "basis": basis}))
+    table = pd.concat(frames, ignore_index=True)
+    table.insert(1, "name", table["school_id"].map(names))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["pct_full"] = np.where(table["places"] > 0, 100 * table["pupils"] / table["places"], np.nan)
+    return table

@@ -81,3 +81,17 @@ def test_base_year_need_is_not_an_artefact(hereford_results):
     county = areas[areas["phase"] == "secondary"]["places"].sum()
     main = hereford_results.scenario.tables["capacity"].query("provision == 'secondary'")["net_capacity"].sum()
     assert county == pytest.approx(main) and (sixth == 0 or county < main + sixth)
+
+
+def test_year_group_table_sums_to_the_school_table(toy_results):
+    table = toy_results.school_year_groups
+    projected = table[(table["kind"] == "projected") & (table["ncy"] <= 11)]
+    per_school = projected.assign(phase=np.where(projected["ncy"] <= 6, "primary", "secondary")) \
+        .groupby(["school_id", "phase", "academic_year"])[["pupils", "places"]].sum().rename_axis(["code", "phase", "academic_year"])
+    schools = toy_results.school_sufficiency.set_index(["code", "phase", "academic_year"])
+    joined = per_school.join(schools[["demand_central", "places_planned"]], how="inner")
+    assert len(joined) == len(schools)
+    np.testing.assert_allclose(joined["pupils"], joined["demand_central"], rtol=1e-9)
+    np.testing.assert_allclose(joined["places"], joined["places_planned"], rtol=1e-9)
+    base = table[table["kind"] == "base"]
+    assert base["academic_year"].unique().tolist() == [toy_results.scenario.config.meta.base_year]
