@@ -72,8 +72,13 @@ def school_step(scenario: Scenario, inputs: DemandInputs, projection: Projection
     areas = projection.primary_areas + projection.secondary_areas
     area_of = _area_of(capital.school_table, axis, projection)
     counts, _, basis = school_counts(capital.school_table, axis, tables.get("school_nor"), tables.get("pupils_by_school"))
-    shares = base_shares(counts, capital.school_base, area_of, basis, axis)
-    taught = capital.school_base > 0
+    taught = area_of >= 0  # the school's age range, whether or not a year group has places
+    shares = base_shares(counts, capital.school_base, area_of, basis, axis, taught)
+    lowest = np.where(taught.any(axis=1), taught.argmax(axis=1), -1)
+    starts = np.zeros_like(taught)
+    for s_i, g in enumerate(lowest):
+        if g >= 0 and g not in (0, 7, 12):
+            starts[s_i, g] = True
     _, cube = demand_cube(projection)
     _, central_cube = demand_cube(projection, central=True)
     base_cube = np.zeros((len(areas), 14))
@@ -81,8 +86,8 @@ def school_step(scenario: Scenario, inputs: DemandInputs, projection: Projection
     base_cube[len(projection.primary_areas):, 7:14] = np.nan_to_num(inputs.secondary_nor[..., -1])
     entry = _year7_entry(inputs, projection, axis, area_of, shares.shares)
     central_entry = _year7_entry(inputs, projection, axis, area_of, shares.shares, central=True)
-    pupils = _apply(roll_shares(shares.shares, entry, taught, area_of), cube, area_of)
-    central = _apply(roll_shares(shares.shares, central_entry, taught, area_of), central_cube, area_of)
+    pupils = _apply(roll_shares(shares.shares, entry, taught, area_of, starts), cube, area_of)
+    central = _apply(roll_shares(shares.shares, central_entry, taught, area_of, starts), central_cube, area_of)
     g = np.arange(14)[None, :]
     base = np.where(area_of >= 0, shares.shares * base_cube[np.maximum(area_of, 0), g], 0.0)
     return SchoolStep(axis, pupils, central, base, shares)
@@ -163,11 +168,12 @@ class CapitalStep:
     base_places: np.ndarray
 
 
-def school_axis(schools: pd.DataFrame, places: pd.DataFrame) -> tuple[str, ...]:
-    """Schools on the places arrays: every open mainstream school with places, then projects' new schools."""
-    with_places = set(places["school_id"])
-    open_rows = schools[(schools["status"].isin(["open", "proposed"])) & schools["school_id"].isin(with_places)]
-    return tuple(open_rows["school_id"]) + tuple(s for s in schools["school_id"] if str(s).startswith("new:"))
+def school_axis(schools: pd.DataFrame, places: pd.DataFrame, projects: dict[str, CapitalProject]) -> tuple[str, ...]:
+    """Schools on the places arrays: every school with places or named by a live project (with no places
+    yet, e.g. one not open), in the schools table's order, then projects' new schools."""
+    named = set(places["school_id"]) | {p.school_id for p in projects.values() if p.school_id is not None}
+    rows = schools[schools["school_id"].isin(named)]
+    return tuple(rows["school_id"]) + tuple(s for s in schools["school_id"] if str(s).startswith("new:"))
 
 
 def area_phases(projection: Projection) -> tuple[str, ...]:
@@ -185,7 +191,7 @@ def capital_step(config: ScenarioFile, tables: dict[str, pd.DataFrame], areas: t
     extra = new_schools(projects, tables["schools"])
     schools = pd.concat([tables["schools"], extra], ignore_index=True) if not extra.empty else tables["schools"]
     places = school_places(tables["schools"], tables["capacity"], tables.get("capacity_by_ncy"))
-    axis = school_axis(schools, places)
+    axis = school_axis(schools, places, projects)
     base = places_array(places, axis)
     as_of = int(places["as_of_year"].max()) if not places.empty else -1
     changes = project_changes(projects, tables["schools"])
@@ -284,7 +290,22 @@ def levels_step(scenario: Scenario, projection: Projection, capital: CapitalStep
                                       schools.central, capital.planned_schools.places, schools.base, bare, bare,
                                       projection.years, margin, quantiles)
         base_tables.append(base_year_table(level, unit, names, firm, schools.base, bare, config.meta.base_year, margin))
-    out["base"] = pd.concat(base_tables, ignore_index=True)
+    base = pd.concat(base_tables, ignore_index=True)
+    out["base"] = _authority_as_sum(base)
+    return out
+
+
+def _authority_as_sum(base: pd.DataFrame) -> pd.DataFrame:
+    """Authority rows of the base-year table as sums of the planning areas' figures (no offsetting between areas)."""
+    areas = base[base["level"] == "planning_area"]
+    columns = ["existing_pressure", "places_needed_by_ncy", "places_needed_phase", "spare_places"]
+    sums = areas.groupby("phase")[columns].sum()
+    out = base.copy()
+    for phase in sums.index:
+        rows = (out["level"] == "authority") & (out["phase"] == phase)
+        for column in columns:
+            out.loc[rows, column] = sums.at[phase, column]
+    out.loc[out["level"] == "authority", "basis"] = "sum of planning areas"
     return out
 
 
@@ -313,7 +334,7 @@ def school_year_group_table(capital: CapitalStep, schools: SchoolStep, years: np
     pupils [pupils], places [places], pct_full [%], basis (the school's year-group basis)."""
     axis = schools.schools
     frames = []
-    taught = capital.school_base > 0
+    taught = (capital.school_base > 0) | (schools.base > 0)
     s_idx, g_idx = np.nonzero(taught)
     ids = np.asarray(axis, dtype=object)[s_idx]
     basis = np.array([capital.basis.get(s, "indicative") for s in ids], dtype=object)

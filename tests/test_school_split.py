@@ -95,3 +95,47 @@ def test_year_group_table_sums_to_the_school_table(toy_results):
     np.testing.assert_allclose(joined["places"], joined["places_planned"], rtol=1e-9)
     base = table[table["kind"] == "base"]
     assert base["academic_year"].unique().tolist() == [toy_results.scenario.config.meta.base_year]
+
+
+def _edit_csv(path, edit):
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(table)
+    table.to_csv(path, index=False, lineterminator="\n")
+
+
+def test_year_groups_without_places_and_junior_schools_keep_their_pupils(toy_copy):
+    """A year group with no places still has pupils; a junior school (Y3-Y6) keeps its share of Year 3 on."""
+    folder = toy_copy.parent / "toy_council"
+
+    def capacity(t):  # North High: PAN 150 above a 450-place building, so Y10-Y11 get no places
+        t.loc[(t["school_id"] == "200001") & (t["provision"] == "secondary"), "net_capacity"] = "450"
+
+    def schools(t):
+        t.loc[t["school_id"] == "100002", "ncy_low"] = "3"  # Hilltop becomes a junior school
+
+    _edit_csv(folder / "capacity.csv", capacity)
+    _edit_csv(folder / "schools.csv", schools)
+    results = placeplan.run(placeplan.load_scenario(toy_copy), draws=20, backtest=False)
+    _check_sum_to_areas(results)
+    axis = results.schools.schools
+    north_high, hilltop = axis.index("200001"), axis.index("100002")
+    assert (results.schools.central[0, north_high, 10:12] > 0).all()
+    assert (results.schools.central[0, hilltop, 3:7, -1] > 0).all()  # its cohorts never empty out
+    assert (results.schools.central[0, hilltop, 0:3] == 0).all()
+
+
+def test_a_project_at_a_school_not_yet_open_adds_its_places(toy_copy):
+    folder = toy_copy.parent / "toy_council"
+
+    def schools(t):
+        t.loc[t["school_id"] == "100003", "status"] = "proposed"
+
+    _edit_csv(folder / "schools.csv", schools)
+    results = placeplan.run(placeplan.load_scenario(toy_copy), draws=10, backtest=False)
+    axis = results.capital.schools.schools
+    assert "100003" in axis
+    south = results.sufficiency.query("planning_area == '8881002'").set_index("academic_year")
+    assert south["places_planned"].iloc[-1] > south["places_planned"].iloc[0]  # the expansion's places arrive
+    from placeplan.outputs.scap import scap_tables
+
+    assert not scap_tables(results)["planned_places"].empty

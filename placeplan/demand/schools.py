@@ -7,7 +7,7 @@ The planning-area projection is the control total; schools always sum to it exac
   R-Y6, KS3 or KS4 spread evenly over its year groups, or the whole school over the year
   groups it teaches). A school's share of year group g = its count / the area's schools'
   counts. Where any school of an area has no count, the area's shares follow places instead
-  (``share_basis`` = places).
+  (``SchoolShares.basis`` = places).
 * **Entry**: Reception shares stay at the base shares; Year 7 shares come from the transfer
   matrix (each school's Year 7 from the primary areas' Year 6, draw by draw) where there is a
   school-level matrix, else the base shares; Year 12 shares stay at the base shares of the
@@ -81,13 +81,15 @@ def school_counts(schools: pd.DataFrame, school_axis: tuple[str, ...], school_no
                 low = low_default if pd.isna(row.ncy_low) else int(row.ncy_low)
                 high = high_default if pd.isna(row.ncy_high) else int(row.ncy_high)
                 block = list(range(max(low, low_default), min(high, high_default) + 1)) or list(range(low, high + 1))
-                counts[i, block] = float(row.nor) / len(block)
+                block = [g for g in block if g < len(NCYS)]  # NCY 14 (and beyond) is not on the arrays
+                if block:
+                    counts[i, block] = float(row.nor) / len(block)
             year[i], basis[i] = int(latest["academic_year"].iloc[0]), "block"
     return counts, year, basis
 
 
 def base_shares(counts: np.ndarray, places: np.ndarray, area_of: np.ndarray, basis: list[str],
-                school_axis: tuple[str, ...]) -> SchoolShares:
+                school_axis: tuple[str, ...], taught: np.ndarray | None = None) -> SchoolShares:
     """Shares of each school in its area, by year group (see the module docstring).
 
     Parameters
@@ -96,8 +98,10 @@ def base_shares(counts: np.ndarray, places: np.ndarray, area_of: np.ndarray, bas
     places : (school, ncy) places [places] (the fallback, and which year groups a school teaches)
     area_of : (school, ncy) integer code of the unit the school counts in for that year group,
         -1 where it counts nowhere
+    taught : (school, ncy) True where the school teaches the year group (default: its age range,
+        ``area_of >= 0``; a year group with no places is still taught)
     """
-    taught = places > 0
+    taught = area_of >= 0 if taught is None else taught
     shares = np.zeros_like(places, dtype=float)
     basis = list(basis)
     for g in range(places.shape[1]):
@@ -118,7 +122,8 @@ def base_shares(counts: np.ndarray, places: np.ndarray, area_of: np.ndarray, bas
     return SchoolShares(tuple(school_axis), shares, counts, np.zeros(len(school_axis), dtype=int), tuple(basis))
 
 
-def roll_shares(base: np.ndarray, entry: np.ndarray, taught: np.ndarray, area_of: np.ndarray) -> np.ndarray:
+def roll_shares(base: np.ndarray, entry: np.ndarray, taught: np.ndarray, area_of: np.ndarray,
+                starts: np.ndarray | None = None) -> np.ndarray:
     """Shares in every projected year: entry year groups from ``entry``, the rest moving up a year group a year.
 
     Parameters
@@ -128,6 +133,9 @@ def roll_shares(base: np.ndarray, entry: np.ndarray, taught: np.ndarray, area_of
         Year 12 stay at ``base``)
     taught : (school, ncy) True where the school teaches the year group
     area_of : (school, ncy) unit code as in ``base_shares``
+    starts : (school, ncy) True at a school's first year group where that is not Reception, Year 7 or
+        Year 12 (a junior or middle school): it takes its base share there each year, the other
+        schools' moved-up shares rescaled to the rest
 
     Returns
     -------
@@ -145,8 +153,24 @@ def roll_shares(base: np.ndarray, entry: np.ndarray, taught: np.ndarray, area_of
         current[:, :, 0] = base[None, :, 0]
         current[:, :, 12] = base[None, :, 12]
         current[:, :, 7] = entry[:, :, y]
+        if starts is not None and starts.any():
+            current = _admit(current, base, starts, area_of)
         out[..., y] = _normalise(current, base, area_of)
         previous = out[..., y]
+    return out
+
+
+def _admit(shares: np.ndarray, base: np.ndarray, starts: np.ndarray, area_of: np.ndarray) -> np.ndarray:
+    """Schools whose first year group is not an entry year take their base share there; the rest scale to fit."""
+    out = shares.copy()
+    for s, g in zip(*np.nonzero(starts)):
+        members = area_of[:, g] == area_of[s, g]
+        others = members.copy()
+        others[starts[:, g]] = False
+        fixed = base[starts[:, g] & members, g].sum()
+        total = out[:, others, g].sum(axis=1, keepdims=True)
+        out[:, others, g] *= np.where(total > 0, (1.0 - fixed) / np.where(total > 0, total, 1.0), 0.0)
+        out[:, s, g] = base[s, g]
     return out
 
 

@@ -91,8 +91,9 @@ class TransferSection(Model):
     `pooled`: every primary area sends the same shares (the county pool); `table`: the matrix in `table`."""
     table: str | None = None
     """CSV of the matrix (see the `transfer` table); needed with `method: table`."""
-    background: float = Field(default=0.05, ge=0, le=1)
-    """In `estimate`: the starting weight of a non-catchment school relative to the catchment school [fraction]."""
+    background: float = Field(default=0.05, gt=0, le=1)
+    """In `estimate`: the starting weight of a non-catchment school relative to the catchment school [fraction;
+    above 0, so that every fit to the schools' intakes exists]."""
     years: int = Field(default=3, ge=1, le=10)
     """In `estimate`: Year 6 and Year 7 counts are averaged over this many latest years [years]."""
 

@@ -163,6 +163,12 @@ def scorecard_differences(results) -> list[str]:
     meta = results.scenario.config.meta
     areas = results.scenario.tables["planning_areas"]
     n_sec = int(((areas["phase"] == "secondary") & (areas["kind"] == "official")).sum())
+    if meta.la_code != HEREFORDSHIRE:
+        return [f"Forecasts: DfE's rows carry the council's SCAP forecasts on the council's planning areas; placeplan "
+                f"projects from base year {ay(meta.base_year)} on the scenario's {len(areas)} areas.",
+                "Margin: the placeplan columns here use none, as DfE's rule; the rest of the report applies the "
+                "scenario's margin.",
+                "Capacity: DfE's secondary capacity includes sixth-form places; placeplan holds them apart."]
     return [
         f"Planning areas: DfE's figures sum the council's own planning areas (revised in 2016); placeplan uses the "
         f"public 2015 structure with {n_sec} secondary planning area{'s' if n_sec != 1 else ''}, so secondary need "
@@ -219,7 +225,8 @@ def approximations(results, assumed_total: int, has_specialist: bool) -> list[st
                    "areas holding them) are judged on whole-phase places.")
     out.append("School rolls follow each school's latest share of its area (Herefordshire: the October 2024 census, "
                "after the base year); a school's share does not respond to places it gains, so an expansion shows "
-               "as spare places there rather than pupils drawn from nearby schools.")
+               "as spare places there rather than pupils drawn from nearby schools; a new school not yet in the "
+               "schools table gets places but no pupils of its own (its area's pupils stay at the existing schools).")
     if assumed_total:
         out.append(f"Capital projects: {plural(assumed_total, 'figure')} are assumed placeholders (see the evidence "
                    "table); the chance of opening on time depends on the assumed stage durations and risks.")

@@ -52,7 +52,9 @@ def sub_area_sentence(results, code: str) -> str:
     s_first = next((int(y) for y, v in by_year["places_needed_central"].items() if v >= 1), None)
     bare = by_year["places_needed_without_programme_central"]
     projects = results.capital_projects
-    here = projects[projects["school_id"].isin(members) & (projects["places_change"] > 0)] \
+    phase = rows["phase"].iloc[0]
+    here = projects[projects["school_id"].isin(members) & (projects["places_change"] > 0)
+                    & (projects["provision"] == phase) & projects["status"].isin(["committed", "complete"])] \
         if "school_id" in projects else projects.iloc[0:0]
     last = rows.iloc[-1]
     text = (f"{name}: {num(rows['demand_central'].iloc[0])} pupils in {ay(rows['academic_year'].iloc[0])} "

@@ -217,15 +217,17 @@ def specialist_gap(results, year: int) -> dict | None:
 def _school_risk(results, project: str, phase: str, first: int, last: int) -> str:
     """The rest of a late project's risk sentence: its own school's position while it may be late."""
     school_id = results.scenario.config.capital_projects[project].school_id
+    if school_id is None:
+        return "."
     schools = results.school_sufficiency
     mine = schools[(schools["code"] == school_id) & (schools["phase"] == phase)
                    & schools["academic_year"].between(first, last)]
-    if mine.empty or mine["places_needed_central"].max() < 1:
-        return ", nor at its school, so a stop-gap looks unnecessary."
-    worst = mine.loc[mine["places_needed_central"].idxmax()]
-    return (f", but the school itself is short of {places(worst['places_needed_central'])} in "
-            f"{ay(worst['academic_year'])} ({pct(mine['p_shortfall'].max())} chance): agree a stop-gap there "
-            f"(temporary places) or where its pupils go instead.")
+    column = "places_needed_without_programme_central"  # the school's position if the project is late
+    if mine.empty or mine[column].max() < 1:
+        return ", nor at its school without it, so a stop-gap looks unnecessary."
+    worst = mine.loc[mine[column].idxmax()]
+    return (f", but without it the school itself is short of {places(worst[column])} in "
+            f"{ay(worst['academic_year'])}: agree a stop-gap there (temporary places) or where its pupils go instead.")
 
 
 def decisions(results, comparison, short: pd.DataFrame, delivery: pd.DataFrame, special: dict | None,
@@ -266,8 +268,8 @@ def decisions(results, comparison, short: pd.DataFrame, delivery: pd.DataFrame, 
         if len(watch):
             names = join_words([f"{r.planning_area} {r.name}" for r in watch.itertuples()])
             out.append(f"Keep under review {plural(len(watch), phase + ' planning area')} where a shortfall is more "
-                       f"likely than not by {ay(soon_year)} although the central projection needs no places: the area is "
-                       f"so nearly full that its pupils run over its places in most simulations. {names}.")
+                       f"likely than not by {ay(soon_year)} although the central projection needs no places: it is so "
+                       f"nearly full that most simulations run over its places. {names}.")
     suff = results.sufficiency
     for row in delivery[delivery["p_on_time"] < ON_TIME_THRESHOLD].itertuples():
         where = projects[projects["project"] == row.project]
