@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from placeplan.capacity.places import places_array, school_basis, school_places
+from placeplan.capacity.places import phase_basis, places_array, school_basis, school_places
 from placeplan.capacity.timeline import PlacesTimeline, new_schools, places_timeline, project_changes
 from placeplan.capacity.units import (Units, authority_units, planning_area_units, school_units,
                                       sub_area_units)
@@ -153,6 +153,7 @@ class CapitalStep:
     school_base : (school, ncy 0-13) places before any project [places]
     school_table : the schools table with rows for projects' new schools
     basis : year-group basis per school (firm / indicative)
+    places_table : the ``school_places`` table the base places come from
     timeline, planned : the school places summed into planning areas (draw, area, ncy, year)
     base_places : (area, ncy 0-13) places before any project [places]
     """
@@ -163,9 +164,15 @@ class CapitalStep:
     school_base: np.ndarray
     school_table: pd.DataFrame
     basis: dict[str, str]
+    places_table: pd.DataFrame
     timeline: CapacityTimeline
     planned: CapacityTimeline
     base_places: np.ndarray
+
+
+def school_as_of(capacity: pd.DataFrame) -> dict[str, int]:
+    """Academic year each school's capacity figures describe (the latest of its rows, any provision)."""
+    return {str(k): int(v) for k, v in capacity.groupby("school_id")["as_of_year"].max().items()}
 
 
 def school_axis(schools: pd.DataFrame, places: pd.DataFrame, projects: dict[str, CapitalProject]) -> tuple[str, ...]:
@@ -193,7 +200,7 @@ def capital_step(config: ScenarioFile, tables: dict[str, pd.DataFrame], areas: t
     places = school_places(tables["schools"], tables["capacity"], tables.get("capacity_by_ncy"))
     axis = school_axis(schools, places, projects)
     base = places_array(places, axis)
-    as_of = int(places["as_of_year"].max()) if not places.empty else -1
+    as_of = school_as_of(tables["capacity"])
     changes = project_changes(projects, tables["schools"])
     timeline = places_timeline(base, axis, as_of, changes, result.keys, result.opening_year, years)
     planned_years = np.array([[opening_academic_year(projects[k].planned_opening) for k in result.keys]],
@@ -201,7 +208,7 @@ def capital_step(config: ScenarioFile, tables: dict[str, pd.DataFrame], areas: t
     planned = places_timeline(base, axis, as_of, changes, result.keys, planned_years, years)
     units = planning_area_units(schools, axis, areas, phases)
     basis = school_basis(places)
-    return CapitalStep(result, timeline, planned, base, schools, basis,
+    return CapitalStep(result, timeline, planned, base, schools, basis, places,
                        _area_timeline(units, timeline), _area_timeline(units, planned),
                        units.sum(base[None, :, :, None])[0, :, :, 0])
 
@@ -279,13 +286,16 @@ def levels_step(scenario: Scenario, projection: Projection, capital: CapitalStep
         "school": school_units(school_table, axis),
         "authority": authority_units(axis, config.meta.la_code),
     }
-    firm_school = np.array([capital.basis.get(s, "indicative") == "firm" for s in axis])
+    by_phase = phase_basis(capital.places_table, axis)
     out, base_tables = {}, []
     for level, unit in units.items():
         if level not in levels:
             continue
-        members = (unit.weights > 0) & (capital.school_base.sum(axis=1) > 0)[None, :]
-        firm = np.array([bool(firm_school[m].all()) if m.any() else False for m in members])
+        firm = np.zeros(len(unit.codes), dtype=bool)
+        for u, phase in enumerate(unit.phases):
+            school_firm, has = by_phase[phase]
+            members = (unit.weights[u] > 0) & has
+            firm[u] = bool(school_firm[members].all()) if members.any() else False
         out[level] = unit_sufficiency(level, unit, names, firm, schools.pupils, capital.schools.places,
                                       schools.central, capital.planned_schools.places, schools.base, bare, bare,
                                       projection.years, margin, quantiles)

@@ -135,3 +135,21 @@ def test_adding_places_never_increases_need(pupils, extra):
         before = judged_need(demand, places, ("secondary",), np.array([firm]), 0.0)["judged"]
         after = judged_need(demand, more, ("secondary",), np.array([firm]), 0.0)["judged"]
         assert (after <= before + 1e-9).all()
+
+
+def test_basis_is_judged_per_phase():
+    from placeplan.capacity.places import phase_basis
+
+    schools = pd.concat([SCHOOLS, pd.DataFrame({"school_id": ["T1"], "name": ["Through"], "status": ["open"],
+                                                "kind": ["mainstream"], "ncy_low": [0], "ncy_high": [11],
+                                                "primary_planning_area": ["A"], "secondary_planning_area": ["Z"],
+                                                "sub_area": [None]})], ignore_index=True)
+    capacity = pd.concat([CAPACITY, pd.DataFrame({"school_id": ["T1", "T1"], "provision": ["primary", "secondary"],
+                                                  "net_capacity": [210, 300], "pan": [30, 60],
+                                                  "pan_source": ["published", None], "as_of_year": [2024, 2024]})],
+                         ignore_index=True)
+    places = school_places(schools, capacity)
+    basis = phase_basis(places, ("P1", "S1", "T1"))
+    assert basis["primary"][0].tolist() == [True, False, True]  # the all-through school's primary PAN is published
+    assert basis["secondary"][0].tolist() == [False, True, False]  # its secondary one is not
+    assert basis["primary"][1].tolist() == [True, False, True] and basis["secondary"][1].tolist() == [False, True, True]

@@ -60,3 +60,16 @@ def test_projects_already_in_the_base_are_not_counted_twice(parts):
     timeline = places_timeline(base, axis, 2022, changes, keys, np.array([[2022, 2022]]), YEARS)
     assert np.all(units.sum(timeline.places)[0, 1, :7] == 60)
     assert np.all(timeline.specialist == 0)
+
+
+def test_already_counted_is_judged_by_each_schools_own_capacity_year(parts):
+    _, axis, base, changes, units = parts
+    keys = ("south_primary_expansion", "oak_special_annex")
+    opening = np.array([[2024, 2024]])
+    # South Primary's capacity describes 2025 (the expansion is already in it); Oak Special's 2022 (it is not)
+    timeline = places_timeline(base, axis, {"100003": 2025, "300001": 2022}, changes, keys, opening, YEARS)
+    assert np.all(units.sum(timeline.places)[0, 1, :7] == 60)
+    assert timeline.specialist[0].tolist() == [0, 20, 20, 20, 20, 20, 20, 20]
+    # a school with no capacity figures at all has nothing counted yet
+    timeline = places_timeline(base, axis, {}, changes, keys, opening, YEARS)
+    assert units.sum(timeline.places)[0, 1, 0, 1] == 90

@@ -143,3 +143,18 @@ def school_basis(places: pd.DataFrame) -> dict[str, str]:
     for s in places["school_id"]:
         out.setdefault(s, "indicative")
     return out
+
+
+def phase_basis(places: pd.DataFrame, schools: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Per phase (primary R-Y6, secondary Y7-Y11), which schools of ``schools`` have firm year-group places
+    there (given or from a published PAN) and which have places there at all.
+
+    Returns {"primary": (firm, has), "secondary": (firm, has)} as boolean arrays over ``schools``.
+    """
+    out = {}
+    for phase in ("primary", "secondary"):
+        rows = places[places["provision"] == phase]
+        firm = rows.groupby("school_id")["basis"].agg(lambda b: bool(b.isin(FIRM_BASES).all()))
+        has = set(rows.loc[rows["places"] > 0, "school_id"])
+        out[phase] = (np.array([bool(firm.get(s, False)) for s in schools]), np.array([s in has for s in schools]))
+    return out

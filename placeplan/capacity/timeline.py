@@ -17,6 +17,7 @@ the project's planning area. Specialist places are counted for the whole authori
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,7 +112,7 @@ class PlacesTimeline:
     specialist: np.ndarray
 
 
-def places_timeline(base: np.ndarray, schools: tuple[str, ...], as_of: int, changes: pd.DataFrame,
+def places_timeline(base: np.ndarray, schools: tuple[str, ...], as_of: int | Mapping[str, int], changes: pd.DataFrame,
                     project_keys: tuple[str, ...], opening_year: np.ndarray, years: np.ndarray) -> PlacesTimeline:
     """Base places plus the places each project opens, for every draw, school and year.
 
@@ -119,8 +120,9 @@ def places_timeline(base: np.ndarray, schools: tuple[str, ...], as_of: int, chan
     ----------
     base : (school, ncy 0-13) places before any project, in the order of ``schools`` [places]
     schools : the school axis (must hold every school ``changes`` names)
-    as_of : academic year the base places describe: a project opening in or before it is
-        already counted in them and adds nothing
+    as_of : academic year the base places describe, one for every school or per school (a mapping;
+        a school not in it has no base places yet, -1): a project opening in or before its school's
+        year is already counted in them and adds nothing
     changes : ``project_changes`` table
     project_keys : the projects in the column order of ``opening_year``
     opening_year : (draw, project) academic year each project opens in, -1 if it never does
@@ -133,7 +135,8 @@ def places_timeline(base: np.ndarray, schools: tuple[str, ...], as_of: int, chan
     specialist = np.zeros((draws, len(years)))
     for row in changes.itertuples(index=False):
         opens = opening_year[:, project_keys.index(row.project)]
-        counted = ((opens >= 0) & (opens > as_of))[:, None]
+        year = as_of.get(row.school_id, -1) if isinstance(as_of, Mapping) else as_of
+        counted = ((opens >= 0) & (opens > year))[:, None]
         since = np.where(counted, years[None, :] - opens[:, None], -10_000)  # (draw, year)
         if row.ncy < 0:
             specialist += row.places * (since >= 0)

@@ -324,7 +324,9 @@ def project_places_by_ncy(results, project: str, provision: str, opening_year: i
     axis = capital.schools.schools
     i = axis.index(school)
     base = capital.school_base[i:i + 1]
-    as_of = int(results.scenario.tables["capacity"]["as_of_year"].max())
+    from placeplan.pipeline import school_as_of
+
+    as_of = school_as_of(results.scenario.tables["capacity"])
     with_it = places_timeline(base, (school,), as_of, changes, (project,), np.array([[opening_year]], dtype=int),
                               np.asarray(years))
     return school, with_it.places[0, 0] - base[0][:, None]
