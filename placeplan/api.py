@@ -19,8 +19,7 @@ from placeplan.pipeline import CapitalStep
 from placeplan.scenario.load import Scenario, load_scenario
 from placeplan.sufficiency.base_position import base_position, position_totals
 from placeplan.sufficiency.entry import entry_pan, entry_pressure
-from placeplan.sufficiency.need import (SufficiencyResult, area_year_table, authority_totals,
-                                        first_likely_shortfall, sufficiency)
+from placeplan.sufficiency.need import SufficiencyResult, first_likely_shortfall
 from placeplan.sufficiency.specialist import demand_by_phase_table, specialist_table
 
 DEFAULT_SCENARIO_NAME = "herefordshire.yaml"
@@ -255,19 +254,6 @@ def _authority_totals(areas, years, quantiles) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _central_sufficiency(projection, capital, config, phases, names) -> pd.DataFrame:
-    """Central projection against places as planned: the figure officers quote."""
-    areas, demand = demand_cube(projection, central=True)
-    result = sufficiency(demand, capital.planned.places, areas, projection.years, config.policy.operating_margin)
-    table = area_year_table(result, phases, names, (), pipeline.YEAR_GROUPS)
-    return table.rename(columns={"demand_mean": "demand_central", "places_mean": "places_planned",
-                                 "places_needed_mean": "places_needed_central",
-                                 "spare_places_mean": "spare_places_central",
-                                 "spare_pct_mean": "spare_pct_central"})[
-        ["planning_area", "phase", "academic_year", "demand_central", "places_planned", "places_needed_central",
-         "spare_places_central", "spare_pct_central"]]
-
-
 def _programme_table(capital, live, config, tables, years, quantiles) -> pd.DataFrame:
     """Simulated delivery of the live projects, with what each adds (one row per project)."""
     summary = programme_summary(capital.programme, live, years, quantiles)
@@ -342,8 +328,6 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     projection = pipeline.demand_step(scenario, draws, seed, inputs)
     clock.lap("demand_s")
     areas = projection.primary_areas + projection.secondary_areas
-    phases = pipeline.phase_of_areas(tables["planning_areas"])
-    area_names = dict(zip(tables["planning_areas"]["planning_area"], tables["planning_areas"]["name"]))
     quantiles = config.policy.quantiles
     qnames = quantile_columns(quantiles)
     special = pipeline.specialist_step(scenario, projection)

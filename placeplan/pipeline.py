@@ -120,12 +120,12 @@ def _year7_entry(inputs: DemandInputs, projection: Projection, axis, area_of, ba
     year6 = np.concatenate([np.broadcast_to(np.nan_to_num(inputs.primary_nor[None, :, 6, -1]),
                                             (primary.shape[0], primary.shape[1]))[..., None],
                             primary[:, :, 6, :-1]], axis=-1)  # (draw, area, year): Year 6 the year before
-    year7 = np.stack([apply_matrix(year6[..., y], transfer.school_matrix) for y in range(n_years)], axis=-1)
+    year7 = apply_matrix(np.moveaxis(year6, -1, 1), transfer.school_matrix)  # (draw, year, destination)
+    year7 = np.moveaxis(year7, 1, -1)
     out = np.zeros((primary.shape[0], len(axis), n_years))
     position = {s: i for i, s in enumerate(transfer.schools)}
-    for s, school in enumerate(axis):
-        if school in position:
-            out[:, s] = year7[:, position[school]]
+    on_axis = [s for s, school in enumerate(axis) if school in position]
+    out[:, on_axis] = year7[:, [position[axis[s]] for s in on_axis]]
     for y in range(n_years):
         out[..., y] = year7_shares(out[..., y], area_of[:, 7])
     return out

@@ -8,7 +8,7 @@ import pandas as pd
 from placeplan.capital.projects import opening_academic_year
 from placeplan.capital.simulate import ProgrammeResult
 from placeplan.capacity.units import CapacityTimeline
-from placeplan.quantiles import quantile_column, quantile_columns
+from placeplan.quantiles import quantile_columns
 from placeplan.scenario.schema import CapitalProject
 
 

@@ -158,7 +158,7 @@ def check_unknown_schools(inp: CheckInput) -> list[Problem]:
         return []
     known = set(schools["school_id"])
     problems = []
-    for table in ("capacity", "school_nor"):
+    for table in ("capacity", "school_nor", "capacity_by_ncy"):
         df = inp.tables.get(table)
         if df is None:
             continue

@@ -17,7 +17,8 @@ def _row(i: int) -> str:
 
 
 def check_capacity_by_ncy(inp) -> list[Problem]:
-    """Year-group places belong to known schools, in year groups they teach, and add up to net capacity."""
+    """Year-group places are in year groups their school teaches, and add up to its net capacity
+    (unknown schools are reported by ``checks.check_unknown_schools``)."""
     table, schools, capacity = (inp.tables.get(k) for k in ("capacity_by_ncy", "schools", "capacity"))
     if table is None or schools is None:
         return []
@@ -25,10 +26,7 @@ def check_capacity_by_ncy(inp) -> list[Problem]:
     by_id = schools.set_index("school_id")
     problems = []
     for i, row in table.iterrows():
-        if row["school_id"] not in by_id.index:
-            problems.append(Problem(file, f"{_row(i)}, column school_id", f"unknown school {row['school_id']!r} "
-                                    f"(expected a school_id from {inp.files['schools']})"))
-        elif not by_id.at[row["school_id"], "ncy_low"] <= row["ncy"] <= by_id.at[row["school_id"], "ncy_high"]:
+        if row["school_id"] in by_id.index and not by_id.at[row["school_id"], "ncy_low"] <= row["ncy"] <= by_id.at[row["school_id"], "ncy_high"]:
             problems.append(Problem(file, f"{_row(i)}, column ncy",
                                     f"year group {row['ncy']} is not taught at {row['school_id']} (expected "
                                     f"{by_id.at[row['school_id'], 'ncy_low']}-{by_id.at[row['school_id'], 'ncy_high']})"))

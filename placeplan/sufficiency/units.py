@@ -108,16 +108,15 @@ def unit_sufficiency(level: str, units: Units, names: dict[str, str], firm: np.n
     figure with no margin), demand_low / demand_high (the lowest and
     highest of ``quantiles`` over draws).
     """
-    draws = units.sum(pupils)
-    sim = judged_need(draws, units.sum(places), units.phases, firm, margin)
-    cen = judged_need(units.sum(central_pupils), units.sum(planned_places), units.phases, firm, margin)
+    central = units.sum(central_pupils)  # summed once, compared four ways
+    planned = units.sum(planned_places)
+    sim = judged_need(units.sum(pupils), units.sum(places), units.phases, firm, margin)
+    cen = judged_need(central, planned, units.phases, firm, margin)
     base = judged_need(units.sum(base_pupils[None, :, :, None]), units.sum(base_places[None, :, :, None]),
                        units.phases, firm, margin)
-    bare = judged_need(units.sum(central_pupils), units.sum(no_programme_places[None, :, :, None]),
-                       units.phases, firm, margin)
-    dfe = judged_need(units.sum(central_pupils), units.sum(planned_places), units.phases,
-                      np.ones(len(units.codes), dtype=bool), 0.0)  # DfE's tables: year groups, margin 0
-    judged0 = judged_need(units.sum(central_pupils), units.sum(planned_places), units.phases, firm, 0.0)
+    bare = judged_need(central, units.sum(no_programme_places[None, :, :, None]), units.phases, firm, margin)
+    dfe = judged_need(central, planned, units.phases, np.ones(len(units.codes), dtype=bool), 0.0)  # DfE: margin 0
+    judged0 = judged_need(central, planned, units.phases, firm, 0.0)
     qs = np.quantile(sim["judged"], list(quantiles), axis=0) if len(quantiles) else np.zeros((0,) + sim["judged"].shape[1:])
     n_units, n_years = len(units.codes), len(years)
     frame = {
