@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 a problem with the scenario or the command line.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
                         help="named scenario, or comma-separated overrides, from the file")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override one setting, e.g. --set policy.operating_margin=0.05 (repeatable)")
+    parser.add_argument("--as-at", dest="as_at", type=_date, metavar="YYYY-MM-DD",
+                        help="reference date of the run (default: meta.as_at): censuses after it are not used, "
+                             "projects' delivery states describe it")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +65,13 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/<scenario name>/)")
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -79,6 +90,8 @@ def _load(args, err: Console):
     path = args.scenario_file or default_scenario_path()
     try:
         sets = [parse_set(s) for s in args.sets]
+        if args.as_at is not None:
+            sets.append(("meta.as_at", args.as_at))
     except ValueError as exc:
         err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         return None

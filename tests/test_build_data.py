@@ -44,8 +44,8 @@ def rebuilt(tmp_path_factory) -> Path:
     return out
 
 
-def test_ten_tables_and_three_geodata_files_are_committed():
-    assert len(COMMITTED) == 13
+def test_eleven_tables_and_three_geodata_files_are_committed():
+    assert len(COMMITTED) == 14
     assert all((PROJECT / rel).is_file() for rel in COMMITTED)
 
 

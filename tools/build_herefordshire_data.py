@@ -194,10 +194,27 @@ def read_dfe_totals(shared: Path) -> dict[int, dict[str, int]]:
 
 
 def read_scorecard_nor(shared: Path) -> dict[int, dict[str, int]]:
-    """DfE scorecard county primary (R-Y6) and secondary (Y7-Y11) NOR by academic year."""
+    """DfE scorecard county primary (R-Y6) and secondary (Y7-Y11) NOR by academic year.
+
+    A scorecard row's NOR is for the academic year AFTER its ``Year`` label (DfE's technical guidance:
+    row "2024/25" holds the January 2026 census, academic year 2025/26).
+    """
     df = pd.read_csv(shared / "data/dfe/herefordshire_scorecard_2022-23_to_2024-25.csv", dtype=str)
-    return {int(r["Year"][:4]): {"primary": int(float(r["PriNOR"])), "secondary": int(float(r["SecNOR"]))}
+    return {int(r["Year"][:4]) + 1: {"primary": int(float(r["PriNOR"])), "secondary": int(float(r["SecNOR"])),
+                                     "row": r["Year"]}
             for _, r in df.iterrows()}
+
+
+def derive_observed_totals(scorecard: dict[int, dict[str, int]]) -> pd.DataFrame:
+    """The county's January census NOR after the year-group history, by phase, held exact."""
+    rows = []
+    for year, nor in sorted(scorecard.items()):
+        census = f"January {year + 1} census"
+        for phase, (low, high), column in (("primary", (0, 6), "PriNOR"), ("secondary", (7, 11), "SecNOR")):
+            rows.append((year, "january", "authority", LA, low, high, nor[phase], "exact",
+                         f"DfE school places scorecard, row {nor['row']} ({column}): {census}, mainstream {phase}"))
+    return pd.DataFrame(rows, columns=["academic_year", "census", "level", "code", "ncy_low", "ncy_high", "nor",
+                                       "held", "source"])
 
 
 def read_county_pupils(shared: Path) -> pd.DataFrame:
@@ -798,6 +815,7 @@ def build(shared: Path, out_root: Path) -> list[str]:
     write_csv(capacity, out / "capacity.csv")
     write_csv(derive_school_nor(schools, scap, funding), out / "school_nor.csv")
     write_csv(derive_pupils(county_pupils, schools, scap, pops, lsoa_pa), out / "pupils.csv")
+    write_csv(derive_observed_totals(read_scorecard_nor(shared)), out / "observed_totals.csv", {"nor": 0})
     write_csv(derive_send(county_pupils, read_scorecard_nor(shared)), out / "send.csv",
               {"population": 0, "ehcp": 1, "specialist": 1})
     write_csv(derive_births(shared), out / "births.csv", {"births": 1, "births_low": 1, "births_high": 1})

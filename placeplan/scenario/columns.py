@@ -266,6 +266,27 @@ PUPIL_YIELDS = TableSpec(
     key=("provision",),
 )
 
+OBSERVED_TOTALS = TableSpec(
+    "observed_totals",
+    "Pupils on roll observed after the full year-group history, as totals: the authority's or a planning "
+    "area's pupils in a block of year groups (a phase R-Y6 / Y7-Y11, a key stage, one year group). Rows "
+    "held `exact` are met exactly by the estimated year groups; rows held as `shares` only divide their "
+    "enclosing exact total (e.g. an October funding count where the January census is held exact).",
+    (
+        _year("academic_year", "Academic year of the count."),
+        Column("census", "enum", "-", "Census the count comes from.", choices=("january", "may", "october")),
+        Column("level", "enum", "-", "What the count covers.", choices=("authority", "planning_area")),
+        Column("code", "code", "-", "The authority's DfE number (level authority) or the planning-area code."),
+        Column("ncy_low", "int", "NCY", "First year group counted.", minimum=0, maximum=13),
+        Column("ncy_high", "int", "NCY", "Last year group counted.", minimum=0, maximum=13),
+        Column("nor", "float", "pupils", "Pupils on roll.", minimum=0),
+        Column("held", "enum", "-", "exact: the estimate meets it; shares: it only divides its enclosing total.",
+               choices=("exact", "shares")),
+        Column("source", "text", "-", "Where the figure comes from.", required=False),
+    ),
+    key=("academic_year", "census", "level", "code", "ncy_low", "ncy_high"),
+)
+
 DFE_SCORECARD = TableSpec(
     "dfe_scorecard",
     "DfE's published school places scorecard figures for the authority, one row per SCAP round and "
@@ -297,10 +318,11 @@ COUNT_COLUMNS = {
     "school_nor": ("nor",),
     "pupils": ("nor",),
     "pupils_by_school": ("nor",),
+    "observed_totals": ("nor",),
     "births": ("births", "births_low", "births_high"),
     "housing": ("dwellings",),
     "send": ("population", "ehcp", "specialist"),
 }
 
-ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, CAPACITY_BY_NCY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, TRANSFER,
+ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, CAPACITY_BY_NCY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, OBSERVED_TOTALS, TRANSFER,
               BIRTHS, BIRTH_SHARES, HOUSING, PUPIL_YIELDS, SEND, DFE_SCORECARD)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from placeplan.errors import Problem, ScenarioError
 from placeplan.scenario import columns
+from placeplan.scenario.as_at import resolve_dates
 from placeplan.scenario.checks import CheckInput, check_referenced_files, run_checks
 from placeplan.scenario.overrides import apply_overrides, scenario_overrides
 from placeplan.scenario.schema import ScenarioFile
@@ -26,6 +27,7 @@ TABLE_KEYS = {
     "capacity_by_ncy": "schools.capacity_by_ncy",
     "school_nor": "schools.nor",
     "pupils": "pupils.table",
+    "observed_totals": "pupils.observed",
     "births": "births.table",
     "birth_shares": "births.shares",
     "housing": "housing.table",
@@ -151,6 +153,9 @@ def load_scenario(
         tables["pupils"] = pupils_by_area(tables["pupils_by_school"], tables["schools"])
     problems += run_checks(CheckInput(config, tables, files, shown))
     if problems or config is None:
+        raise ScenarioError(problems)
+    config, tables, problems = resolve_dates(config, tables, shown)
+    if problems:
         raise ScenarioError(problems)
     return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied))
 

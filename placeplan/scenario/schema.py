@@ -33,18 +33,33 @@ class Meta(Model):
     """ONS code of the authority, e.g. `E06000019`."""
     la_name: str
     """Name of the local authority."""
-    base_year: int = Field(ge=2000, le=2100)
-    """Last academic year with observed pupil numbers [academic year: the year its September falls in]."""
+    as_at: dt.date | None = None
+    """Reference date of the run [date]: a year whose January census falls on or before it (and is in the
+    data) is outturn, later years are forecast; projects' delivery states describe it; the SCAP return is
+    the next collection after it. Blank: the programme date. Keep it in the file so that the same scenario
+    and seed give the same bytes; `--as-at DATE` overrides it."""
+    base_year: int | None = Field(default=None, ge=2000, le=2100)
+    """Base year of the projection [academic year: the year its September falls in]. Blank (the usual): the
+    latest academic year with any pupil observation known at `as_at` (a full year-group census, an
+    observed total or a school count); years after the last full year-group census are estimated."""
     horizon_years: int = Field(default=10, ge=1, le=15)
     """How many academic years after the base year to project [years]."""
     seed: int = Field(default=0, ge=0)
     """Random seed: same seed, same numbers."""
     draws: int = Field(default=1000, ge=1, le=100_000)
     """Default number of Monte Carlo draws [draws]."""
-    programme_date: dt.date
-    """Date the capital programme's status describes [date]."""
+    programme_date: dt.date | None = None
+    """Date the capital programme's status was last confirmed [date]; blank: `as_at`."""
     data_root: str = "."
     """Folder, relative to the scenario file, that every referenced file must lie within."""
+
+    @model_validator(mode="after")
+    def _dated(self) -> Meta:
+        if self.as_at is None and self.programme_date is None:
+            raise ValueError("give meta.as_at (the run's reference date) or meta.programme_date")
+        if self.as_at is not None and self.programme_date is not None and self.programme_date > self.as_at:
+            raise ValueError(f"programme_date {self.programme_date} is after as_at {self.as_at}")
+        return self
 
 
 class PlanningAreasSection(Model):
@@ -78,6 +93,11 @@ class PupilsSection(Model):
     """CSV of pupils on roll by NCY and academic year: by planning area (the `pupils` table) or by school (`pupils_by_school`)."""
     level: Literal["planning_area", "school"] = "planning_area"
     """Whether the table gives planning areas or single schools (summed into their planning areas)."""
+    observed: str | None = None
+    """CSV of later observed totals (see the `observed_totals` table): authority or planning-area totals of
+    a phase, key stage or year group in years after the full year-group history. The base year moves to the
+    latest year observed; the year groups in between are estimated by rolling the projection forward and
+    raking it to these totals (and to the school counts of `schools.nor` in those years, as shares)."""
 
 
 class TransferSection(Model):
@@ -412,6 +432,7 @@ class ScenarioFile(Model):
             "transfer.table": self.transfer.table,
             "published.scorecard": self.published.scorecard,
             "pupils.table": self.pupils.table,
+            "pupils.observed": self.pupils.observed,
             "births.table": self.births.table,
             "births.shares": self.births.shares,
             "housing.table": self.housing.table,
