@@ -15,6 +15,7 @@ from placeplan.capacity.base import specialist_capacity
 from placeplan.capital.projects import done_before, projects_table
 from placeplan.capital.summary import capacity_summary, programme_summary
 from placeplan.demand import Projection, demand_cube, demand_inputs, to_tidy
+from placeplan.demand.rebase import history_table
 from placeplan.pipeline import CapitalStep
 from placeplan.scenario.load import Scenario, load_scenario
 from placeplan.sufficiency.base_position import base_position, position_totals
@@ -55,6 +56,10 @@ class Results:
     school_year_groups : every school by year group, base year and projected years: pupils (central), places as
         planned, % full, the year-group basis
     transfer : the Year 6 -> Year 7 matrix used (origin, destination, share)
+    pupil_history : pupils by planning area, ncy and academic year up to the base year, each year
+        ``census`` or ``estimated`` (year groups estimated to the year's observed totals)
+    rebase : every observed total the estimated years hold, with the roll-forward before and the estimate
+        after (empty when the base year has a full year-group census)
     first_shortfall : first year a shortfall is more likely than not, by planning area and phase
     entry_pressure : Reception (primary areas) and Year 7 (secondary) demand against admission
         places (PAN plus places projects add at entry), with P(over PAN)
@@ -85,6 +90,8 @@ class Results:
     school_position: pd.DataFrame
     school_year_groups: pd.DataFrame
     transfer: pd.DataFrame
+    pupil_history: pd.DataFrame
+    rebase: pd.DataFrame
     projection: Projection = field(repr=False)
     capital: CapitalStep = field(repr=False)
     need: SufficiencyResult = field(repr=False)
@@ -107,6 +114,8 @@ class Results:
             "school_position": self.school_position,
             "school_year_groups": self.school_year_groups,
             "transfer": self.transfer,
+            "pupil_history": self.pupil_history,
+            "rebase": self.rebase,
             "entry_pressure": self.entry_pressure,
             "specialist_capacity": self.specialist,
             "specialist_demand": self.specialist_demand,
@@ -142,10 +151,11 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     draws = config.meta.draws if draws is None else draws
     seed = config.meta.seed if seed is None else seed
     quantiles = config.policy.quantiles
-    position = base_position(tables["planning_areas"], tables["pupils"], tables["schools"], tables["capacity"],
+    inputs = demand_inputs(scenario)
+    history = history_table(inputs)
+    position = base_position(tables["planning_areas"], history, tables["schools"], tables["capacity"],
                              tables.get("school_nor"), config.meta.base_year)
     clock.lap("base_position_s")
-    inputs = demand_inputs(scenario)
     projection = pipeline.demand_step(scenario, draws, seed, inputs)
     clock.lap("demand_s")
     areas = projection.primary_areas + projection.secondary_areas
@@ -198,6 +208,8 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
             capital, schools, projection.years, config.meta.base_year,
             dict(zip(capital.school_table["school_id"], capital.school_table["name"]))),
         transfer=pipeline.transfer_table(inputs, capital.school_table, tables["planning_areas"]),
+        pupil_history=history,
+        rebase=inputs.rebase if inputs.rebase is not None else pd.DataFrame(),
         first_shortfall=first_likely_shortfall(area_table),
         entry_pressure=entry_pressure(need.demand, demand_cube(projection, central=True)[1], capital.timeline.places,
                                       capital.planned.places, capital.base_places, need.areas, projection.years,
@@ -217,7 +229,11 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
             "applied_overrides": list(scenario.applied),
             "seed": seed,
             "draws": draws,
+            "as_at": config.meta.as_at.isoformat(),
+            "programme_date": config.meta.programme_date.isoformat(),
             "base_year": config.meta.base_year,
+            "last_year_group_census": int(tables["pupils"]["academic_year"].max()),
+            "estimated_years": list(inputs.estimated_years),
             "horizon_years": config.meta.horizon_years,
             "operating_margin": config.policy.operating_margin,
             "timings": timings,

@@ -68,7 +68,7 @@ def test_truncate_births_rule_and_meta(hereford):
     assert (births.loc[b:, "kind"] == "projected").all() and births.loc[b:, "births_low"].isna().all()
     assert list(births.index) == list(original.index)  # same birth years
     assert known.tables["pupils"]["academic_year"].max() == b
-    assert known.config.meta.base_year == b and hereford.config.meta.base_year == 2022
+    assert known.config.meta.base_year == b and hereford.config.meta.base_year == 2025
     housing = known.tables["housing"]
     assert len(housing) == len(hereford.tables["housing"])
     assert (housing.loc[housing["academic_year"] > b, "kind"] == "planned").all()

@@ -77,7 +77,7 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
             "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv"]
     assert names == sorted(["backtest.csv", "base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv",
                             "entry_pressure.csv", "school_position.csv", "school_sufficiency.csv", "school_year_groups.csv",
-                            "sub_area_sufficiency.csv", "transfer.csv",
+                            "sub_area_sufficiency.csv", "transfer.csv", "pupil_history.csv",
                             "report.html", "report.pdf", "run.json", "specialist_capacity.csv", "sufficiency.csv",
                             "sufficiency_totals.csv", *scap])
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")

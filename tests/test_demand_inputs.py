@@ -71,7 +71,15 @@ def test_secondary_mapping(toy):
         demand_inputs(toy, secondary_of={"8881001": "8880001"})
 
 
-def test_base_year_must_be_in_the_pupil_history(toy):
+def test_base_year_after_the_history_is_rolled_forward(toy):
+    """With no year-group census for the base year, the base year's year groups are estimated."""
     pupils = toy.tables["pupils"]
-    with pytest.raises(ValueError, match="base year 2022"):
-        demand_inputs(replace_table(toy, "pupils", pupils[pupils["academic_year"] < 2022]))
+    inputs = demand_inputs(replace_table(toy, "pupils", pupils[pupils["academic_year"] < 2022]))
+    assert inputs.base_year == 2022 and inputs.estimated_years == (2022,)
+    assert inputs.history_years[-1] == 2022 and not np.isnan(inputs.primary_nor[..., -1]).any()
+
+
+def test_base_year_before_the_history_is_refused(toy):
+    pupils = toy.tables["pupils"]
+    with pytest.raises(ValueError, match="no rows up to the base year 2022"):
+        demand_inputs(replace_table(toy, "pupils", pupils[pupils["academic_year"] > 2022]))

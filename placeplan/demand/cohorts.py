@@ -96,11 +96,12 @@ def progression_history(nor: np.ndarray) -> np.ndarray:
 
 def ratio_histories(inputs: DemandInputs) -> tuple[np.ndarray, np.ndarray]:
     """Yearly ratio histories (primary, secondary), each shaped (area, 7, history year)."""
-    primary = progression_history(inputs.primary_nor)
-    primary[:, 0, :] = reception_ratio_history(inputs.primary_nor[:, 0, :], inputs.births,
+    primary_nor, secondary_nor = inputs.ratio_basis()
+    primary = progression_history(primary_nor)
+    primary[:, 0, :] = reception_ratio_history(primary_nor[:, 0, :], inputs.births,
                                                inputs.history_years, inputs.birth_years)
-    secondary = progression_history(inputs.secondary_nor)
-    secondary[:, 0, :] = pooled_transfer_history(inputs.primary_nor[:, 6, :], inputs.secondary_nor[:, 0, :])
+    secondary = progression_history(secondary_nor)
+    secondary[:, 0, :] = pooled_transfer_history(primary_nor[:, 6, :], secondary_nor[:, 0, :])
     return primary, secondary
 
 
@@ -117,7 +118,7 @@ def central_ratios(inputs: DemandInputs) -> Ratios:
     primary = average_ratios(primary_history, *args)
     secondary = average_ratios(secondary_history, *args)
     pooled_history = reception_ratio_history(
-        np.nansum(inputs.primary_nor[:, 0, :], axis=0, keepdims=True),
+        np.nansum(inputs.ratio_basis()[0][:, 0, :], axis=0, keepdims=True),
         np.nansum(inputs.births, axis=0, keepdims=True), inputs.history_years, inputs.birth_years)
     pooled = float(np.nan_to_num(average_ratios(pooled_history, *args)[0], nan=0.0))
     primary[:, 0] = np.where(np.isnan(primary[:, 0]), pooled, primary[:, 0])

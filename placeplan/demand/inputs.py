@@ -9,6 +9,7 @@ Index conventions used throughout ``placeplan.demand``:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,14 @@ class DemandInputs:
         Ratio window, averaging method, weights, smoothing constant, quantiles.
     transfer : TransferSetup or None
         The Year 6 -> Year 7 transfer (``demand.transfer_setup``); None for the county pool.
+    estimated_years : tuple of int
+        History years whose year groups are estimated (rolled forward and raked to observed totals,
+        ``demand.rebase``); empty when the base year has a full year-group census.
+    rebase : DataFrame or None
+        Every total the estimated years hold (``demand.rebase.record``).
+    ratio_primary_nor, ratio_secondary_nor : ndarray or None
+        The histories the cohort ratios are measured on where they differ from ``primary_nor`` /
+        ``secondary_nor`` (after a rebase: see ``demand.rebase_run.roll_forward``); None: the same.
     """
 
     base_year: int
@@ -93,6 +102,10 @@ class DemandInputs:
     secondary_share: np.ndarray
     policy: Policy
     transfer: Any = None
+    estimated_years: tuple[int, ...] = ()
+    rebase: Any = None
+    ratio_primary_nor: np.ndarray | None = None
+    ratio_secondary_nor: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name, value in list(vars(self).items()):
@@ -100,6 +113,11 @@ class DemandInputs:
                 owned = np.array(value, copy=True)
                 owned.flags.writeable = False
                 object.__setattr__(self, name, owned)
+
+    def ratio_basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (primary, secondary) pupil histories the cohort ratios are measured on [pupils]."""
+        return (self.primary_nor if self.ratio_primary_nor is None else self.ratio_primary_nor,
+                self.secondary_nor if self.ratio_secondary_nor is None else self.ratio_secondary_nor)
 
     @property
     def horizon(self) -> int:
@@ -115,7 +133,8 @@ def demand_inputs(scenario, secondary_of: Mapping[str, str] | None = None) -> De
     scenario : Scenario
         Uses ``config.meta`` (base year, horizon, LA code), ``config.policy``,
         ``config.housing.delivery_factor`` and the tables planning_areas, pupils, births,
-        birth_shares, housing and pupil_yields.
+        birth_shares, housing and pupil_yields (and observed_totals, school_nor, schools when the
+        base year is after the last full year-group census).
     secondary_of : mapping of str to str, optional
         Secondary planning area of each primary planning area, for the secondary and
         sixth-form pupils of new homes. Default: with one secondary area, that area;
@@ -129,10 +148,13 @@ def demand_inputs(scenario, secondary_of: Mapping[str, str] | None = None) -> De
     -----
     Births per primary area are the rows given for that planning area when every primary
     area has rows; otherwise the authority's rows (``area == meta.la_code``) times the
-    area's ``birth_shares.share``.
+    area's ``birth_shares.share``. Years after the last full year-group census up to the base
+    year are estimated (``demand.rebase``): rolled forward one year at a time and raked to the
+    year's observed totals; ``DemandInputs.estimated_years`` lists them and ``rebase`` records
+    every total held.
     """
     config, tables = scenario.config, scenario.tables
-    meta, policy = config.meta, config.policy
+    meta = config.meta
     base = meta.base_year
     areas = tables["planning_areas"]
     official = areas[areas["kind"] == "official"]
@@ -140,12 +162,37 @@ def demand_inputs(scenario, secondary_of: Mapping[str, str] | None = None) -> De
     secondary_areas = tuple(official.loc[official["phase"] == "secondary", "planning_area"])
     pupils = tables["pupils"]
     pupils = pupils[pupils["academic_year"] <= base]
-    if not (pupils["academic_year"] == base).any():
-        raise ValueError(f"the pupils table has no rows for the base year {base}")
-    history_years = np.arange(pupils["academic_year"].min(), base + 1)
-    years = np.arange(base + 1, base + meta.horizon_years + 1)
+    if pupils.empty:
+        raise ValueError(f"the pupils table has no rows up to the base year {base}")
+    last_full = int(pupils["academic_year"].max())
+    history_years = np.arange(pupils["academic_year"].min(), last_full + 1)
     primary_nor = _nor_cube(pupils, primary_areas, PRIMARY_NCY, history_years)
     secondary_nor = _nor_cube(pupils, secondary_areas, SECONDARY_NCY, history_years)
+    record = None
+    if base > last_full:
+        from placeplan.demand.rebase_run import roll_forward
+
+        primary_nor, secondary_nor, history_years, ratio_nor, record = roll_forward(
+            lambda p, s, h, years, r: _assemble(scenario, primary_areas, secondary_areas, p, s, h, years,
+                                                secondary_of, r),
+            scenario, primary_nor, secondary_nor, history_years, base)
+    years = np.arange(base + 1, base + meta.horizon_years + 1)
+    if record is None:
+        return _assemble(scenario, primary_areas, secondary_areas, primary_nor, secondary_nor, history_years, years,
+                         secondary_of)
+    inputs = _assemble(scenario, primary_areas, secondary_areas, primary_nor, secondary_nor, history_years, years,
+                       secondary_of, ratio_nor)
+    estimated = tuple(int(y) for y in range(last_full + 1, base + 1))
+    return dataclasses.replace(inputs, estimated_years=estimated, rebase=record)
+
+
+def _assemble(scenario, primary_areas: tuple[str, ...], secondary_areas: tuple[str, ...], primary_nor: np.ndarray,
+              secondary_nor: np.ndarray, history_years: np.ndarray, years: np.ndarray,
+              secondary_of: Mapping[str, str] | None, ratio_nor: tuple | None = None) -> DemandInputs:
+    """DemandInputs from a pupil history (area, ncy, year) ending at the base year, projecting ``years``."""
+    config, tables = scenario.config, scenario.tables
+    meta, policy = config.meta, config.policy
+    base = int(history_years[-1])
     birth_years = np.arange(history_years[0] - RECEPTION_AGE, years[-1] - RECEPTION_AGE + 1)
     births, births_sd, kinds = _births(tables["births"], tables.get("birth_shares"), meta.la_code,
                                        primary_areas, birth_years)
@@ -163,6 +210,8 @@ def demand_inputs(scenario, secondary_of: Mapping[str, str] | None = None) -> De
         housing_years=housing_years, dwellings=dwellings, planned=planned, yields=central,
         yields_low=low, yields_high=high, delivery_factor=float(config.housing.delivery_factor),
         secondary_share=share, policy=policy, transfer=transfer,
+        ratio_primary_nor=None if ratio_nor is None else ratio_nor[0],
+        ratio_secondary_nor=None if ratio_nor is None else ratio_nor[1],
     )
 
 

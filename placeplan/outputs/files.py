@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -58,9 +60,23 @@ def save_results(results, out_dir: Path) -> list[Path]:
     if results.backtest is not None:
         tables["backtest"] = results.backtest.comparison
     html, pdf = render_report(results, backtest=results.backtest)
-    return write_outputs(out_dir, tables, {"run.json": results.run_info},
+    tables = {name: with_year_status(table, results.scenario.config.meta.base_year) for name, table in tables.items()}
+    info = {**results.run_info, "run_at": dt.datetime.now().isoformat(timespec="seconds")}  # not deterministic
+    return write_outputs(out_dir, tables, {"run.json": info},
                          blobs={"scap_return.xlsx": scap_workbook(results, scap),
                                 "report.html": html.encode("utf-8"), "report.pdf": pdf})
+
+
+def with_year_status(table: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """The table with ``year_status`` after ``academic_year``: ``outturn`` up to the base year, else ``forecast``."""
+    if not isinstance(table, pd.DataFrame) or "academic_year" not in table.columns or "year_status" in table.columns \
+            or table.empty:
+        return table
+    out = table.copy()
+    years = pd.to_numeric(out["academic_year"], errors="coerce")
+    out.insert(out.columns.get_loc("academic_year") + 1, "year_status",
+               np.where(years <= base_year, "outturn", "forecast"))
+    return out
 
 
 def save_comparison(comparison, results, out_dir: Path) -> list[Path]:

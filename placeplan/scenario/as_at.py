@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from placeplan.dates import census_date
+import datetime as dt
+
+from placeplan.dates import CENSUSES, census_date
 from placeplan.errors import Problem
 from placeplan.scenario.schema import ScenarioFile
 
@@ -24,8 +26,10 @@ BASE_TABLES = ("pupils", "pupils_by_school", "observed_totals", "school_nor")
 def census_dates(table: pd.DataFrame, census: str) -> pd.Series:
     """Census date of each row (``census`` is a column name or a fixed census)."""
     kinds = table[census] if census in table.columns else pd.Series(census, index=table.index)
-    pairs = zip(table["academic_year"].astype(int), kinds)
-    return pd.Series([census_date(y, c) for y, c in pairs], index=table.index, dtype=object)
+    years = pd.to_numeric(table["academic_year"], errors="coerce")
+    known = dt.date.max
+    return pd.Series([census_date(int(y), c) if pd.notna(y) and c in CENSUSES else known
+                      for y, c in zip(years, kinds)], index=table.index, dtype=object)
 
 
 def known_tables(tables: dict[str, pd.DataFrame], as_at) -> dict[str, pd.DataFrame]:
@@ -44,7 +48,7 @@ def known_tables(tables: dict[str, pd.DataFrame], as_at) -> dict[str, pd.DataFra
 def latest_observed_year(tables: dict[str, pd.DataFrame]) -> int | None:
     """The latest academic year any pupil observation table has a row for (None: no rows)."""
     years = [int(tables[name]["academic_year"].max()) for name in BASE_TABLES
-             if name in tables and not tables[name].empty]
+             if name in tables and not tables[name].empty and tables[name]["academic_year"].notna().any()]
     return max(years) if years else None
 
 

@@ -250,10 +250,6 @@ def check_year_series_gaps(inp: CheckInput) -> list[Problem]:
                 problems.append(Problem(inp.files["pupils"], f"planning_area {area}, ncy {ncy}",
                                         f"no rows for academic year {', '.join(map(str, missing))} "
                                         "(expected one row per year, with no gaps)"))
-        if inp.config and not pupils.empty and inp.config.meta.base_year not in set(pupils["academic_year"]):
-            problems.append(Problem(inp.files["pupils"], "column academic_year",
-                                    f"no rows for the base year {inp.config.meta.base_year} "
-                                    "(expected pupils on roll in meta.base_year)"))
     births = inp.tables.get("births")
     if births is not None:
         for area, group in births.groupby("area", sort=True):
@@ -262,7 +258,7 @@ def check_year_series_gaps(inp: CheckInput) -> list[Problem]:
                 problems.append(Problem(inp.files["births"], f"area {area}",
                                         f"no births for birth_year {', '.join(map(str, missing))} "
                                         "(expected one row per year, with no gaps)"))
-        if inp.config and not births.empty:
+        if inp.config and inp.config.meta.base_year is not None and not births.empty:
             meta = inp.config.meta
             needed = meta.base_year + meta.horizon_years - 5
             if births["birth_year"].max() < needed:

@@ -151,11 +151,11 @@ def load_scenario(
         problems += cell_problems
     if "pupils_by_school" in tables and "schools" in tables:
         tables["pupils"] = pupils_by_area(tables["pupils_by_school"], tables["schools"])
+    if config is not None:  # the reference date and base year, before the checks that use them
+        config, tables, dated = resolve_dates(config, tables, shown)
+        problems += dated
     problems += run_checks(CheckInput(config, tables, files, shown))
-    if problems or config is None:
-        raise ScenarioError(problems)
-    config, tables, problems = resolve_dates(config, tables, shown)
-    if problems:
+    if problems or config is None or config.meta.base_year is None:
         raise ScenarioError(problems)
     return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied))
 

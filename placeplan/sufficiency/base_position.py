@@ -26,7 +26,9 @@ def base_position(
 ) -> pd.DataFrame:
     """Pupils on roll in ``base_year`` against net capacity, by planning area and provision.
 
-    Official planning areas take their pupils from the pupils table. Sub-areas (analysis
+    Official planning areas take their pupils from the pupil history (the pupils table, or
+    ``demand.rebase.history_table`` with a ``status`` column when the base year's year groups are
+    estimated). Sub-areas (analysis
     groupings inside an official area) have no pupil series of their own: their roll is the
     parent area's roll shared out in proportion to the latest whole-school rolls of their
     schools (``nor_method`` says so).
@@ -40,6 +42,9 @@ def base_position(
     official_cap = capacity_by_area(schools, capacity)
     sub_cap = capacity_by_area(schools, capacity, area_column="sub_area")
     year_pupils = pupils[pupils["academic_year"] == base_year]
+    estimated = "status" in year_pupils.columns and (year_pupils["status"] == "estimated").any()
+    official_method = (f"year groups estimated to the observed totals of {base_year}/{str(base_year + 1)[-2:]}"
+                       if estimated else f"January census {base_year}/{str(base_year + 1)[-2:]}")
     rows = []
     for area in planning_areas.itertuples(index=False):
         for provision in PHASE_PROVISIONS[area.phase]:
@@ -48,7 +53,7 @@ def base_position(
                 nor = year_pupils.loc[(year_pupils["planning_area"] == area.planning_area)
                                       & year_pupils["ncy"].isin(ncys), "nor"].sum()
                 cap = official_cap
-                method = f"January census {base_year}/{str(base_year + 1)[-2:]}"
+                method = official_method
             else:
                 parent_nor = year_pupils.loc[(year_pupils["planning_area"] == area.parent)
                                              & year_pupils["ncy"].isin(ncys), "nor"].sum()
