@@ -152,8 +152,8 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     seed = config.meta.seed if seed is None else seed
     quantiles = config.policy.quantiles
     inputs = demand_inputs(scenario)
-    history = history_table(inputs)
-    position = base_position(tables["planning_areas"], history, tables["schools"], tables["capacity"],
+    pupil_history = history_table(inputs)
+    position = base_position(tables["planning_areas"], pupil_history, tables["schools"], tables["capacity"],
                              tables.get("school_nor"), config.meta.base_year)
     clock.lap("base_position_s")
     projection = pipeline.demand_step(scenario, draws, seed, inputs)
@@ -208,7 +208,7 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
             capital, schools, projection.years, config.meta.base_year,
             dict(zip(capital.school_table["school_id"], capital.school_table["name"]))),
         transfer=pipeline.transfer_table(inputs, capital.school_table, tables["planning_areas"]),
-        pupil_history=history,
+        pupil_history=pupil_history,
         rebase=inputs.rebase if inputs.rebase is not None else pd.DataFrame(),
         first_shortfall=first_likely_shortfall(area_table),
         entry_pressure=entry_pressure(need.demand, demand_cube(projection, central=True)[1], capital.timeline.places,

@@ -203,3 +203,22 @@ def test_as_at_before_the_latest_census_moves_the_base_back():
 def test_base_year_after_the_latest_observation_is_a_problem():
     with pytest.raises(ScenarioError, match="after the latest pupil observation"):
         load_scenario(TOY.parent / "herefordshire.yaml", sets=[("meta.base_year", 2026)])
+
+
+def test_herefordshire_run_marks_outturn_and_starts_the_forecast_after_it(hereford_results):
+    history = hereford_results.pupil_history
+    assert set(history.columns) >= {"academic_year", "planning_area", "phase", "ncy", "nor", "status"}
+    by_year = history.groupby("academic_year")["status"].agg(set)
+    assert by_year[2022] == {"census"} and all(by_year[y] == {"estimated"} for y in (2023, 2024, 2025))
+    primary = history[(history["academic_year"] == 2025) & (history["phase"] == "primary")]["nor"].sum()
+    assert primary == pytest.approx(12603)
+    assert hereford_results.demand["academic_year"].min() == 2026  # no forecast, and no probability, for a known year
+    assert hereford_results.sufficiency["academic_year"].min() == 2026
+    base = hereford_results.base_position.query("kind == 'official' and provision == 'primary'")
+    assert base["nor"].sum() == pytest.approx(12603) and (base["nor_year"] == 2025).all()
+    assert "estimated" in base["nor_method"].iloc[0]
+    held = hereford_results.rebase.query("level == 'authority'")
+    assert list(held["estimated"]) == pytest.approx([13190, 9303, 12891, 9245, 12603, 9237])
+    # the roll-forward from the January 2023 census, before raking: the 13,126 and 9,404
+    assert held["rolled_forward"].iloc[0] == pytest.approx(13126, abs=1) and \
+        held["rolled_forward"].iloc[1] == pytest.approx(9404, abs=1)

@@ -53,6 +53,7 @@ class Fan:
     places_label: str = "Places as planned"
     shade_gap: bool = False
     needed: list[float] | None = None  # places needed (central) per projected year, drawn as a strip below
+    outturn: list[tuple[int, float, str]] = field(default_factory=list)  # (year, pupils, census | estimated) known
 
 
 def _with_base(fan: Fan, values: list[float], start: float | None) -> tuple[list[int], list[float]]:
@@ -98,16 +99,29 @@ def fan_chart(fan: Fan, width: float = 6.0, height: float = 3.1) -> bytes:
         handles.append((pl, fan.places_label))
         (dl,) = ax.plot(xs, central, color=style.DEMAND, linewidth=2.0, marker="o", markersize=3.2, zorder=5)
         handles.append((dl, fan.pupils_label))
-        if fan.base_year is not None and fan.base_pupils is not None and np.isfinite(fan.base_pupils):
+        known = [(y, v, k) for y, v, k in fan.outturn if np.isfinite(v)]
+        if known:
+            ax.plot([y for y, _, _ in known], [v for _, v, _ in known], color=style.INK, linewidth=1.2, zorder=5)
+            for status, face, label in (("census", style.INK, "On roll (January census)"),
+                                        ("estimated", "white", "On roll (county total observed, year groups "
+                                                               "estimated)")):
+                points = [(y, v) for y, v, k in known if k == status]
+                if points:
+                    (h,) = ax.plot([y for y, _ in points], [v for _, v in points], linestyle="none", marker="D",
+                                   markersize=5.5, markerfacecolor=face, markeredgecolor=style.INK, zorder=6)
+                    handles.append((h, label))
+        elif fan.base_year is not None and fan.base_pupils is not None and np.isfinite(fan.base_pupils):
             (bp,) = ax.plot([fan.base_year], [fan.base_pupils], linestyle="none", marker="D", markersize=5.5,
                             color=style.INK, zorder=6)
             handles.append((bp, f"On roll, {fan.base_year}/{(fan.base_year + 1) % 100:02d} (actual)"))
-        values = np.array([*low, *high, *p_low, *p_high, *central, *planned], dtype=float)
+        values = np.array([*low, *high, *p_low, *p_high, *central, *planned, *[v for _, v, _ in known]], dtype=float)
         values = values[np.isfinite(values)]
         lo, hi = (values.min(), values.max()) if values.size else (0.0, 1.0)
         pad = max((hi - lo) * 0.12, max(abs(hi), 1.0) * 0.02)
         ax.set_ylim(max(lo - pad, 0), hi + pad * (2.6 if fan.markers else 1.0))
         _project_markers(ax, fan.markers, handles)
+        if known:
+            xs = sorted({*xs, *[y for y, _, _ in known]})
         ax.set_xlim(xs[0] - 0.4, xs[-1] + 0.4)
         ax.yaxis.set_major_formatter(THOUSANDS)
         ax.set_ylabel("Pupils or places")

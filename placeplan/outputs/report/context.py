@@ -18,6 +18,25 @@ def default_map_year(results) -> int:
     return min(years, key=lambda y: (abs(y - target), y))
 
 
+def long_date(date) -> str:
+    """``1 December 2026``."""
+    return f"{date.day} {date.strftime('%B %Y')}"
+
+
+def pupil_data_note(results) -> str:
+    """'pupil data to January 2026 (year-group census to January 2023; county totals after, year groups
+    estimated for 2023/24 to 2025/26)'."""
+    meta = results.scenario.config.meta
+    estimated = results.run_info.get("estimated_years") or []
+    text = f"pupil data to January {meta.base_year + 1}"
+    if estimated:
+        last = results.run_info.get("last_year_group_census", estimated[0] - 1)
+        span = ay(estimated[0]) if len(estimated) == 1 else f"{ay(estimated[0])} to {ay(estimated[-1])}"
+        text += (f" (year-group census to January {last + 1}; observed totals after it, year groups estimated "
+                 f"for {span})")
+    return text
+
+
 def build_context(results, comparison=None, backtest=None, map_year: int | None = None) -> dict:
     """The report's content as plain data: text, tables (``blocks.Table``) and images (``blocks.Image``)."""
     meta = results.scenario.config.meta
@@ -37,10 +56,10 @@ def build_context(results, comparison=None, backtest=None, map_year: int | None 
               ("method", "Method, data and approximations")]
     numbered = {key: f"{i}. {title}" for i, (key, title) in enumerate(parts, start=1)}
     years = sorted(int(y) for y in results.sufficiency["academic_year"].unique())
-    facts = [f"{meta.la_name} (LA {meta.la_code})",
-             f"base year {ay(meta.base_year)}, projected to {ay(years[-1]) if years else '–'}",
+    facts = [f"{meta.la_name} (LA {meta.la_code})", f"as at {long_date(meta.as_at)}", pupil_data_note(results),
+             f"projected {ay(meta.base_year + 1)} to {ay(years[-1]) if years else '–'}",
              f"{num(info.get('draws'))} simulations, seed {info.get('seed')}",
-             f"capital programme as at {meta.programme_date.strftime('%B %Y')}"]
+             f"programme as at {long_date(meta.programme_date)}"]
     overrides = info.get("applied_overrides") or []
     if overrides:
         facts.append("overrides: " + ", ".join(str(o) for o in overrides))

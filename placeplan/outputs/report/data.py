@@ -54,6 +54,21 @@ def base_row(results, area: Area) -> dict | None:
     return rows.iloc[0].to_dict()
 
 
+OUTTURN_YEARS = 4  # outturn years shown before the forecast (the base year included)
+
+
+def outturn_rows(results, area: Area) -> list[tuple[int, float, str]]:
+    """The last ``OUTTURN_YEARS`` known years of an official area and phase: (academic year, pupils, status), status
+    ``census`` (a year-group census) or ``estimated`` (year groups estimated to the year's observed totals)."""
+    history = results.pupil_history
+    if history is None or history.empty:
+        return []
+    rows = history[(history["planning_area"] == area.code) & (history["phase"] == area.phase)]
+    sums = rows.groupby("academic_year").agg(nor=("nor", "sum"), status=("status", "first"))
+    sums = sums.sort_index().tail(OUTTURN_YEARS)
+    return [(int(y), float(r.nor), str(r.status)) for y, r in sums.iterrows()]
+
+
 def _draw_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.quantile(values, LOW, axis=0), np.quantile(values, HIGH, axis=0)
 

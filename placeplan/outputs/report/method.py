@@ -60,7 +60,10 @@ def method_section(results, has_specialist: bool) -> dict:
     settings = Table("Run settings", ["Setting", "Value"], [
         ["Scenario", f"{meta.title} ({scenario.path.name}, run name {info.get('scenario_name', scenario.name)})"],
         ["Overrides applied", "; ".join(str(o) for o in overrides) if overrides else "none"],
-        ["Base year (last census)", ay(meta.base_year)],
+        ["Reference date (as at)", f"{meta.as_at.day} {meta.as_at.strftime('%B %Y')}"],
+        ["Base year", ay(meta.base_year) + (" (year groups estimated to the observed totals)"
+                                            if info.get("estimated_years") else " (January census)")],
+        ["Last year-group census", f"January {info.get('last_year_group_census', meta.base_year) + 1}"],
         ["Projected years", f"{ay(meta.base_year + 1)} to {ay(meta.base_year + meta.horizon_years)}"],
         ["Simulations (draws) and random seed", f"{num(info.get('draws'))}, seed {info.get('seed')}"],
         ["Operating margin", f"{policy.operating_margin:.0%} of places kept spare"],
@@ -135,7 +138,9 @@ def method_section(results, has_specialist: bool) -> dict:
     from placeplan.outputs.report.schools import scorecard_rows
 
     scorecard, scorecard_notes = scorecard_rows(results)
-    return {"settings": settings, "how": how, "data": data_table, "evidence": evidence,
+    from placeplan.outputs.report.outturn import outturn_section
+
+    return {"settings": settings, "how": how, "outturn": outturn_section(results), "data": data_table, "evidence": evidence,
             "scorecard": scorecard, "scorecard_notes": scorecard_notes + scorecard_differences(results),
             "approximations": approximations(results, assumed_total, has_specialist)}
 

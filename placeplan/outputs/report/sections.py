@@ -184,16 +184,19 @@ def area_sections(results) -> list[dict]:
         mine = projects[(projects["planning_area"] == area.code) & projects["provision"].isin(
             PHASE_PROVISIONS[area.phase]) & (projects["planned_year"] > base_year)]
         markers = _markers(mine, years[0], years[-1])
+        outturn = data.outturn_rows(results, area)
         fan = charts.Fan(years=years, central=rows["demand_central"].tolist(), low=list(band["pupils_low"]),
                          high=list(band["pupils_high"]), planned=rows["places_planned"].tolist(),
                          places_low=list(band["places_low"]), places_high=list(band["places_high"]),
                          base_year=base_year if nor is not None and not is_blank(nor) else None,
                          base_pupils=None if is_blank(nor) else float(nor),
                          base_places=None if is_blank(cap) else float(cap), markers=markers,
-                         needed=rows["places_needed_central"].tolist())
+                         needed=rows["places_needed_central"].tolist(), outturn=outturn)
         sentence = _area_sentence(rows, band, nor, base_year, mine)
         body = []
-        if base:
+        for year, pupils, status in outturn:  # known years: no range, no chance
+            body.append([f"{ay(year)} ({'census' if status == 'census' else 'est.'})", num(pupils), "–", num(cap) if year == base_year else "–", "–", "–"])
+        if base and not outturn:
             body.append([f"{ay(base_year)} (actual)", num(nor), "–", num(cap), "–", "–"])
         for i, r in rows.iterrows():
             body.append([ay(r["academic_year"]), num(r["demand_central"]),
@@ -202,8 +205,14 @@ def area_sections(results) -> list[dict]:
         table = Table(f"{area.code} {area.name}, {area.phase}: pupils against places by year",
                       ["Year", "Pupils (central)", "Pupils, 90% range", "Places (planned)",
                        "Places needed (central)", "Chance of a shortfall"], body, [False, True, True, True, True, True],
-                      css="area-table")
+                      css="area-table",
+                      note=("Years marked census or est. are outturn (known): census, the January census by year "
+                            "group; est., the year's observed totals (DfE's January county NOR, school counts as "
+                            "shares) with the year groups estimated. No range or chance is shown for a known year."
+                            if outturn else None))
         first_year, start_pupils = (base_year, nor) if not is_blank(nor) else (years[0], rows["demand_central"].iloc[0])
+        if outturn:
+            first_year = outturn[0][0]
         start_places = cap if not is_blank(cap) else rows["places_planned"].iloc[0]
         alt = (f"Fan chart for {area.code} {area.name} ({area.phase}), {ay(first_year)} to {ay(years[-1])}. "
                f"Pupils, central projection: from {num(start_pupils)} to {num(rows['demand_central'].iloc[-1])}, with "
