@@ -14,6 +14,7 @@ from rich.console import Console
 
 from placeplan import __version__
 from placeplan.api import compare, default_scenario_path, run
+from placeplan.dates import academic_year_label
 from placeplan.errors import ScenarioError
 from placeplan.outputs.console import (print_base_position, print_comparison, print_entry_pressure, print_programme,
                                        print_specialist, print_sufficiency)
@@ -65,6 +66,17 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/<scenario name>/)")
 
 
+def _estimated_note(scenario) -> str:
+    """'year groups estimated for 2023/24 to 2025/26 (no year-group census after 2022/23); '."""
+    pupils = scenario.tables.get("pupils")
+    base = scenario.config.meta.base_year
+    if pupils is None or pupils.empty or int(pupils["academic_year"].max()) >= base:
+        return ""
+    last = int(pupils["academic_year"].max())
+    span = academic_year_label(last + 1) + ("" if last + 1 == base else f" to {academic_year_label(base)}")
+    return f"year groups estimated for {span} (no year-group census after {academic_year_label(last)}); "
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -114,8 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PROBLEMS
     if args.command == "validate":
         counts = ", ".join(f"{len(df)} {name.replace('_', ' ')}" for name, df in scenario.tables.items())
+        meta = scenario.config.meta
         out.print(f"{display_path(scenario.path)} is valid ({counts}; "
                   f"{len(scenario.config.capital_projects)} capital projects).", highlight=False)
+        out.print(f"As at {meta.as_at}: base year {academic_year_label(meta.base_year)}, "
+                  f"{_estimated_note(scenario)}projected from {academic_year_label(meta.base_year + 1)}.",
+                  highlight=False)
         return EXIT_OK
     out_dir = args.out or Path("reports") / scenario.name
     draws = args.draws or scenario.config.meta.draws

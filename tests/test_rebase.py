@@ -222,3 +222,12 @@ def test_herefordshire_run_marks_outturn_and_starts_the_forecast_after_it(herefo
     # the roll-forward from the January 2023 census, before raking: the 13,126 and 9,404
     assert held["rolled_forward"].iloc[0] == pytest.approx(13126, abs=1) and \
         held["rolled_forward"].iloc[1] == pytest.approx(9404, abs=1)
+
+
+def test_cli_as_at_moves_the_base_year(capsys):
+    from placeplan.cli import main
+
+    assert main(["validate", "--as-at", "2025-03-01", "--set", "meta.programme_date=2025-01-01"]) == 0
+    assert "As at 2025-03-01: base year 2024/25" in capsys.readouterr().out  # January 2025 census taken
+    assert main(["validate", "--as-at", "2025-03-01"]) == 2  # the programme describes January 2026: refused
+    assert "is after as_at 2025-03-01" in capsys.readouterr().err.replace("\n", " ")

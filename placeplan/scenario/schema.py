@@ -58,7 +58,9 @@ class Meta(Model):
         if self.as_at is None and self.programme_date is None:
             raise ValueError("give meta.as_at (the run's reference date) or meta.programme_date")
         if self.as_at is not None and self.programme_date is not None and self.programme_date > self.as_at:
-            raise ValueError(f"programme_date {self.programme_date} is after as_at {self.as_at}")
+            raise ValueError(f"programme_date {self.programme_date} is after as_at {self.as_at}: the capital "
+                             "programme's state describes a later date than the run (expected programme_date on or "
+                             "before as_at; for an earlier as_at, give the programme as it stood then)")
         return self
 
 
