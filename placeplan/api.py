@@ -68,6 +68,9 @@ class Results:
         likely to need an out-of-county or independent placement (empty without SEND data)
     projection, capital, need : the arrays behind the tables
     backtest : the method's back-test on this scenario (``placeplan.backtest.BacktestResult``), or None
+    ledger : the forecast-vs-outturn ledger from the back-test's runs (``placeplan.backtest.ledger``): every
+        past forecast of a later known year, with its range, against the outturn and the council's own
+        forecast (empty without a back-test)
     run_info : version, seed, draws, applied overrides, timings
     """
 
@@ -99,6 +102,7 @@ class Results:
     levels: dict[str, Any] = field(default_factory=dict, repr=False)
     backtest: Any = field(default=None, repr=False)
     run_info: dict[str, Any] = field(default_factory=dict)
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables to write as CSV, by file stem (specialist tables only when there is SEND data)."""
@@ -120,6 +124,7 @@ class Results:
             "specialist_capacity": self.specialist,
             "specialist_demand": self.specialist_demand,
             "specialist_sufficiency": self.specialist_sufficiency,
+            "ledger": self.ledger,
         }
         return {name: table for name, table in tables.items() if not table.empty or name == "specialist_capacity"}
 
@@ -222,6 +227,7 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         schools=schools,
         levels=levels,
         backtest=tested,
+        ledger=tested.ledger if tested is not None else pd.DataFrame(),
         run_info={
             "placeplan_version": __version__,
             "scenario_file": str(scenario.path),

@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list[Path]:
     """Back-test the scenario (and optionally every LA); print the tables, write the CSVs."""
-    from placeplan.backtest import (backtest, format_comparison, format_national, national_backtest,
+    from placeplan.backtest import (backtest, format_comparison, format_ledger, format_national, national_backtest,
                                     read_national_tables)
 
     draws = args.draws or 200
@@ -173,6 +173,7 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
     with err.status(f"Back-testing {scenario.name} from every base year with {draws:,} draws ..."):
         result = backtest(scenario, draws=draws, seed=seed)
     out.print(format_comparison(result), highlight=False, markup=False)
+    out.print("\n" + format_ledger(result.ledger), highlight=False, markup=False)
     tables = dict(result.tables())
     if args.national:
         national_draws = args.draws or 100

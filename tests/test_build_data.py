@@ -18,8 +18,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
 SCRIPT = PROJECT / "tools" / "build_herefordshire_data.py"
 TABLES = PROJECT / "scenarios" / "herefordshire"
-# Tables made by other scripts (tools/build_scorecard_table.py makes dfe_scorecard.csv; tested below).
-OTHER_SCRIPTS = {"dfe_scorecard.csv"}
+# Tables made by other scripts (tools/build_scorecard_table.py makes dfe_scorecard.csv,
+# tools/build_forecast_record.py council_forecast_record.csv; both tested below).
+OTHER_SCRIPTS = {"dfe_scorecard.csv": "build_scorecard_table.py",
+                 "council_forecast_record.csv": "build_forecast_record.py"}
 COMMITTED = sorted(
     [f"scenarios/herefordshire/{p.name}" for p in TABLES.glob("*.csv") if p.name not in OTHER_SCRIPTS]
     + [f"geodata/{name}" for name in ("planning_areas.geojson", "county_boundary.geojson",
@@ -47,6 +49,14 @@ def rebuilt(tmp_path_factory) -> Path:
 def test_eleven_tables_and_three_geodata_files_are_committed():
     assert len(COMMITTED) == 14
     assert all((PROJECT / rel).is_file() for rel in COMMITTED)
+
+
+def test_every_committed_table_has_its_builder():
+    """13 tables: 11 from the main build script, one from each other script (and nothing else)."""
+    tables = sorted(p.name for p in TABLES.glob("*.csv"))
+    assert len(tables) == 13
+    assert set(tables) - {rel.rsplit("/", 1)[-1] for rel in COMMITTED} == set(OTHER_SCRIPTS)
+    assert all((PROJECT / "tools" / script).is_file() for script in OTHER_SCRIPTS.values())
 
 
 def test_rebuild_writes_exactly_the_committed_files(rebuilt):
@@ -207,3 +217,37 @@ def test_scorecard_rows_read_the_year_labels_right():
     assert card.loc[("2023/24", "secondary"), "target_year"] == "2026"
     assert card.loc[("2022/23", "secondary"), "places_needed"] == "140"
     assert card.loc[("2024/25", "secondary"), "planned_places"] == "300"
+
+
+def test_forecast_record_is_reproduced(tmp_path):
+    """council_forecast_record.csv is exactly what tools/build_forecast_record.py makes from the scorecard rows."""
+    if not (SHARED / "data").is_dir():
+        pytest.skip("../shared not present")
+    out = tmp_path / "council_forecast_record.csv"
+    done = subprocess.run([sys.executable, str(PROJECT / "tools" / "build_forecast_record.py"), "--shared",
+                           str(SHARED), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "wrote 20 rows" in done.stdout and "not placed" not in done.stdout
+    assert out.read_bytes() == (TABLES / "council_forecast_record.csv").read_bytes()
+
+
+def test_forecast_record_places_each_release_and_keeps_the_figures():
+    card = read("council_forecast_record.csv")
+    assert list(card.columns) == ["outturn_year", "phase", "horizon", "accuracy_pct", "forecast", "actual",
+                                  "scorecard_row", "source"]
+    assert (card["outturn_year"] != "").all()  # every release placed
+    # a release scores the January census of the year after its label, except the 2019 release (2018/19)
+    years = dict(zip(card["scorecard_row"], card["outturn_year"]))
+    assert years == {"2018/19": "2018", "2021/22": "2022", "2022/23": "2023", "2023/24": "2024", "2024/25": "2025"}
+    assert "AY201819" in card.loc[card["scorecard_row"] == "2018/19", "source"].iloc[0]
+    acc = card.set_index(["outturn_year", "phase", "horizon"])["accuracy_pct"].astype(float)
+    assert acc[("2023", "primary", "1")] == pytest.approx(2.6914329)  # +2.7% one year ahead for 2023/24
+    assert acc[("2024", "primary", "1")] == pytest.approx(6.4618726)  # +6.5% for 2024/25
+    assert acc[("2018", "secondary", "3")] == pytest.approx(2.385028)
+    assert set(card.loc[card["outturn_year"] == "2022", "horizon"]) == {"1", "2"}  # no SCAP in 2020
+    one = card[(card["phase"] == "primary") & (card["horizon"] == "1")]["accuracy_pct"].astype(float)
+    assert (round(one.min(), 1), round(one.max(), 1)) == (0.9, 6.5)  # "+0.9% to +6.5% one year ahead"
+    given = card[card["forecast"] != ""].astype({"forecast": float, "actual": float, "accuracy_pct": float})
+    assert len(given) == 4 and set(given["outturn_year"]) == {"2024"}
+    assert ((given["forecast"] - given["actual"]) / given["actual"] * 100).to_numpy() == pytest.approx(
+        given["accuracy_pct"].to_numpy(), abs=0.01)

@@ -76,6 +76,7 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
             "scap_pupil_forecasts.csv", "scap_return.xlsx", "scap_school_capacity.csv",
             "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv"]
     assert names == sorted(["backtest.csv", "base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv",
+                            "ledger.csv",
                             "entry_pressure.csv", "school_position.csv", "school_sufficiency.csv", "school_year_groups.csv",
                             "sub_area_sufficiency.csv", "transfer.csv", "pupil_history.csv",
                             "report.html", "report.pdf", "run.json", "specialist_capacity.csv", "sufficiency.csv",
@@ -124,3 +125,14 @@ def test_compare_unknown_option_exits_2(tmp_path, capsys):
     assert main(["compare", "--options", "no_such_option", "--draws", "5", "--out", str(tmp_path / "x")]) == 2
     assert "no_such_option" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_backtest_writes_the_ledger_and_prints_it(tmp_path, capsys):
+    out = tmp_path / "bt"
+    assert main(["backtest", str(TOY), "--draws", "10", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Forecast vs outturn" in printed and "primary    2022/23" in printed
+    ledger = pd.read_csv(out / "ledger.csv")
+    assert list(ledger.columns[:4]) == ["phase", "base_year", "outturn_year", "horizon"]
+    assert set(ledger["base_year"]) == {2021} and (ledger["accuracy_pct"].abs() < 1e-9).all()  # flat toy history
+    assert (out / "backtest.csv").is_file()

@@ -26,7 +26,8 @@ from placeplan.outputs.fmt import ay, num, pct, places
 SECTION_HEADINGS = ["Summary for the DfE meeting", "Where places fall short: maps",
                     "Planning areas: pupils against places", "Sub-areas and schools",
                     "Capital programme: what opens, and when",
-                    "Options compared", "Forecast accuracy (back-test)", "Method, data and approximations"]
+                    "Options compared", "Forecast accuracy (back-test)", "How past forecasts did",
+                    "Method, data and approximations"]
 SCRIPT = "<script>alert(1)</script>"
 
 
@@ -220,7 +221,7 @@ def test_sections_appear_in_order(toy_parsed):
 
 
 def test_every_image_is_an_embedded_png_with_alt_text(toy_parsed):
-    assert len(toy_parsed.images) == 6  # three planning areas, two sub-areas and the programme
+    assert len(toy_parsed.images) == 7  # three planning areas, two sub-areas, the programme, past forecasts
     for image in toy_parsed.images:
         assert_real_png(png_of(image["src"]))
         assert len(image.get("alt", "")) >= 40, f"alt text too thin: {image.get('alt')!r}"
@@ -389,7 +390,8 @@ def test_pdf_has_every_section(toy_report):
     pdf = toy_report[1]
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) >= 8  # summary, maps, one page per area (3), programme, options, back-test, method
+    assert len(reader.pages) >= 9  # summary, maps, one page per area (3), programme, options, back-test,
+    # past forecasts, method
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
     for number, heading in enumerate(SECTION_HEADINGS, start=1):
         assert f"{number}. {heading}" in text
@@ -397,7 +399,7 @@ def test_pdf_has_every_section(toy_report):
     assert "1. Summary for the DfE meeting" in first and "Decisions this asks for" in first
     assert "8881002 South" in first and "South Primary expansion to 3 forms of entry" in first
     images = sum(len(page.images) for page in reader.pages)
-    assert images == 6
+    assert images == 7
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
@@ -431,6 +433,13 @@ def test_herefordshire_smoke(tmp_path):
     assert "DfE&#39;s May 2015 structure" in html or "DfE's May 2015 structure" in html
     assert len(html) < 8_000_000
     json.dumps([img["alt"] for img in parsed.images])  # alt texts are plain strings
+    # past forecasts: the run's ledger (from its back-test) against the council's record, in the report
+    assert "ledger" in results.tables() and "ledger" in parsed.sections
+    past = {row[0]: row for row in parsed.table("How past forecasts did, primary").rows}
+    assert past["2024/25"][1] == "12,891\ncounty total" and past["2024/25"][4] == "+6.5%\n(forecast 13,724)"
+    mine = results.ledger.set_index(["phase", "outturn_year", "horizon"]).loc[("primary", 2018, 1)]
+    assert past["2018/19"][2].split("\n")[0] == num(mine["forecast"]) and past["2018/19"][4] == "+1.0%"
+    assert "over-forecast by +0.9% to +6.5%" in html
 
 
 def test_a_run_without_live_projects_still_reports():

@@ -78,16 +78,16 @@ def test_report_loads_without_console_errors(report_file):
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout
     assert '<html lang="en-GB">' in dom
-    for section in ("summary", "maps", "areas", "programme", "options", "backtest", "method"):
+    for section in ("summary", "maps", "areas", "programme", "options", "backtest", "ledger", "method"):
         assert f'<section id="{section}"' in dom
-    assert dom.count("<img ") == 9  # three maps, three area and two sub-area fan charts, the programme chart
+    assert dom.count("<img ") == 10  # three maps, three area and two sub-area fan charts, programme, past forecasts
     assert console_errors(done.stderr) == []
 
 
 def test_every_image_decodes_in_the_browser(report_file):
     html = report_file.read_text(encoding="utf-8")
     images = probe(report_file, html)
-    assert len(images) == 9
+    assert len(images) == 10
     for image in images:
         assert image["ok"] and image["w"] >= 100 and image["h"] >= 50, image
         assert str(image["w"]) == image["aw"], "width attribute differs from the PNG's own width"
@@ -121,5 +121,6 @@ def test_report_prints_one_section_per_page(report_file, tmp_path):
     assert len(reader.pages) >= 8
     starts = [re.sub(r"\s+", " ", page.extract_text())[:200] for page in reader.pages]
     for heading in ("2. Where places fall short", "3. Planning areas", "4. Sub-areas and schools",
-                    "5. Capital programme", "6. Options compared", "7. Forecast accuracy", "8. Method, data"):
+                    "5. Capital programme", "6. Options compared", "7. Forecast accuracy",
+                    "8. How past forecasts did", "9. Method, data"):
         assert any(heading in start for start in starts), f"{heading!r} does not start a printed page"

@@ -15,6 +15,10 @@ compared with the pupils table for ``b + 1 ... last year``.
   uncertainty: its coverage is reported but is not a fair test of it.
 * The forecast compared is the central (deterministic) projection; the intervals are
   quantiles of the draws.
+* The same runs give the forecast-vs-outturn ledger (:mod:`~placeplan.backtest.ledger`): each run
+  projects to the last outturn year (the year-group history, then the authority's observed
+  totals), and base years after the history's last-but-one year that ``truncate`` accepts are run
+  too, for the ledger only. Outturns always come from the full scenario's tables.
 
 No I/O: give it a loaded (or in-memory) scenario, get tables back.
 """
@@ -28,9 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from placeplan.backtest.ledger import build_ledger
 from placeplan.backtest.metrics import (BOUNDS, by_ncy_table, comparison_table, interval_bounds, phase_of_ncy,
                                         summary_table)
-from placeplan.backtest.truncate import truncate
+from placeplan.backtest.outturn import outturn_totals
+from placeplan.backtest.truncate import allowed_base_years, truncate
 from placeplan.demand import DemandInputs, Projection, UncertaintySettings, demand_inputs, project
 from placeplan.demand.inputs import PRIMARY_NCY, SECONDARY_NCY
 from placeplan.scenario.schema import Policy
@@ -79,7 +85,11 @@ class BacktestResult:
         MAPE and coverage per method x NCY x horizon label.
     comparison : DataFrame
         Method and naive reference side by side per phase x horizon label.
+    ledger : DataFrame
+        The forecast-vs-outturn ledger (:func:`placeplan.backtest.ledger.build_ledger`): every run's
+        authority phase totals against each later outturn, with the council's own forecasts.
     base_years : tuple of int
+        Base years of the back-test tables (the ledger may have later ones).
     draws, seed : int
     policy, naive_policy : Policy
     """
@@ -94,12 +104,13 @@ class BacktestResult:
     seed: int
     policy: Policy
     naive_policy: Policy
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables to write as CSV, by file stem (``backtest`` is the summary)."""
         return {"backtest": self.summary, "backtest_comparison": self.comparison,
                 "backtest_authority": self.authority, "backtest_by_ncy": self.by_ncy,
-                "backtest_detail": self.detail}
+                "backtest_detail": self.detail, "ledger": self.ledger}
 
 
 def with_policy(scenario, policy: Policy, horizon: int | None = None):
@@ -181,6 +192,34 @@ def authority_columns(projection: Projection, actual_primary: np.ndarray, actual
     return out
 
 
+def phase_totals(projection: Projection, horizon: int, with_draws: bool) -> dict[str, np.ndarray]:
+    """Authority totals of every phase for horizons 1 ... ``horizon``: the whole forecast, whatever is known.
+
+    Returns columns phase, horizon, forecast (central) [pupils], p05, p95 (quantiles of the draws'
+    totals; NaN without draws) [pupils].
+    """
+    rows: dict[str, list] = {k: [] for k in ("phase", "horizon", "forecast", "p05", "p95")}
+    blocks = {"primary": (projection.central_primary, projection.primary),
+              "secondary": (projection.central_secondary, projection.secondary)}
+    for phase, block, slots in AUTHORITY_PHASES:
+        central, draws = blocks[block]
+        rows["phase"].append(np.full(horizon, phase, dtype=object))
+        rows["horizon"].append(np.arange(1, horizon + 1))
+        rows["forecast"].append(central[:, slots, :horizon].sum(axis=(0, 1)))
+        if with_draws:
+            low, high = np.quantile(draws[:, :, slots, :horizon].sum(axis=(1, 2)), (0.05, 0.95), axis=0)
+        else:
+            low = high = np.full(horizon, np.nan)
+        rows["p05"].append(low)
+        rows["p95"].append(high)
+    return {k: np.concatenate(v) for k, v in rows.items()}
+
+
+def run_base_years(scenario, first_base: int, end: int) -> list[int]:
+    """Base years to run: from ``first_base`` to the year before ``end`` (the last outturn), those truncate accepts."""
+    return [b for b in allowed_base_years(scenario) if first_base <= b < end]
+
+
 def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: int | None = None, *,
              settings: UncertaintySettings | None = None) -> BacktestResult:
     """Rolling-origin back-test of the projection method against the pupils table.
@@ -189,7 +228,8 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
     ----------
     scenario : Scenario
         Loaded or in-memory scenario; its ``pupils`` table is both the history and the
-        outturn. Its ``policy`` is the method tested.
+        outturn (with, for the ledger, its later ``observed_totals``). Its ``policy`` is the
+        method tested; its ``council_forecast_record``, if any, goes beside it in the ledger.
     draws : int
         Monte Carlo draws per base year and method [draws]; 0 = central projections only
         (intervals and coverage NaN).
@@ -220,28 +260,34 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
         raise ValueError(f"pupil history {first}-{last} is too short for a back-test with a {window}-year window "
                          f"(base years run from first year + window to last year - 1)")
     outturn = demand_inputs(with_policy(truncate_meta(scenario, last), policy, horizon=1))
+    actuals = outturn_totals(scenario.tables["pupils"], scenario.tables.get("observed_totals"), config.meta.la_code)
+    end = max(last, int(actuals["academic_year"].max()))
     policies = {"method": policy, "naive": naive_policy(policy)}
-    cells, totals = [], []
-    for b in bases:
-        horizon = last - b
+    cells, totals, ledger_totals = [], [], []
+    for b in sorted(set(bases) | set(run_base_years(scenario, first + window, end))):
+        horizon = last - b  # years the back-test scores (the year-group history)
         known = truncate(scenario, b)
         columns = np.searchsorted(outturn.history_years, np.arange(b + 1, last + 1))
         actual_p = outturn.primary_nor[..., columns]
         actual_s = outturn.secondary_nor[..., columns]
         for name, pol in policies.items():
-            inputs = demand_inputs(with_policy(known, pol, horizon=horizon))
+            inputs = demand_inputs(with_policy(known, pol, horizon=end - b))
             projection = run_projection(inputs, draws, stream(seed, b) if draws > 0 else None, settings)
             keys = {"method": name, "base_year": b}
-            cells.append({**keys, **cell_columns(projection, actual_p, actual_s, horizon, draws > 0)})
-            totals.append({**keys, **authority_columns(projection, actual_p, actual_s, horizon, draws > 0)})
+            ledger_totals.append({**keys, **phase_totals(projection, end - b, draws > 0)})
+            if b in bases:
+                cells.append({**keys, **cell_columns(projection, actual_p, actual_s, horizon, draws > 0)})
+                totals.append({**keys, **authority_columns(projection, actual_p, actual_s, horizon, draws > 0)})
     detail = _frame(cells, ["method", "base_year", "horizon", "academic_year", "phase", "planning_area", "ncy",
                             "forecast", "actual", *BOUNDS])
     authority = _frame(totals, ["method", "base_year", "horizon", "academic_year", "phase", "forecast", "actual",
                                 "dfe_accuracy_pct", *BOUNDS])
     summary = summary_table(detail, authority)
+    ledger = build_ledger(stack(ledger_totals), actuals, scenario.tables.get("council_forecast_record"),
+                          config.meta.as_at)
     return BacktestResult(detail=detail, authority=authority, summary=summary, by_ncy=by_ncy_table(detail),
                           comparison=comparison_table(summary), base_years=tuple(bases), draws=int(draws),
-                          seed=seed, policy=policy, naive_policy=policies["naive"])
+                          seed=seed, policy=policy, naive_policy=policies["naive"], ledger=ledger)
 
 
 def truncate_meta(scenario, base_year: int):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from placeplan.backtest.metrics import PHASES
 
 PHASE_LABELS = {"primary": "primary", "secondary": "secondary", "sixth_form": "sixth form"}
@@ -99,3 +101,43 @@ def format_national(result, horizons: tuple[str, ...] = ("1", "3")) -> str:
                                               for r in result.excluded.itertuples()))
     return "\n".join(lines)
 
+
+
+
+def _blank(x) -> bool:
+    """None, NaN or pandas' NA."""
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+def _acc(value, hit=None) -> str:
+    """'+1.02%', with '*' when ``hit`` is False (the outturn fell outside the 90% range); '-' when blank."""
+    if _blank(value):
+        return "-"
+    return f"{value:+.2f}%" + ("*" if not _blank(hit) and not bool(hit) else "")
+
+
+def format_ledger(ledger, horizons: tuple[int, ...] = (1, 3)) -> str:
+    """The forecast-vs-outturn ledger as a short plain-text table (primary and secondary).
+
+    One line per phase and outturn year: the actual (``obs`` marks an observed total, not a
+    year-group census), then for each horizon placeplan's DfE accuracy (``*``: the actual fell
+    outside its 90% range) and the council's SCAP accuracy for the same year and horizon.
+    """
+    from placeplan.backtest.ledger import ledger_view
+
+    if ledger is None or len(ledger) == 0:
+        return "Forecast vs outturn: no rows (no base year with a later outturn)."
+    view = ledger_view(ledger, horizons)
+    head = f"{'phase':<10} {'year':<7} {'actual':>8}     " + "".join(
+        f"{f'{h} yr placeplan':>15}{f'{h} yr council':>14}" for h in horizons)
+    lines = ["Forecast vs outturn: DfE accuracy (forecast - actual) / actual, authority total (+ = over-forecast)",
+             "", head, "-" * len(head)]
+    for row in view.to_dict("records"):
+        actual = "-" if _blank(row["actual"]) else f"{row['actual']:,.0f}"
+        source = "obs" if row["actual_source"] == "observed total" else "   "
+        cells = "".join(f"{_acc(row[f'accuracy_pct_{h}'], row[f'in_range_{h}']):>15}"
+                        f"{_acc(row[f'council_accuracy_pct_{h}']):>14}" for h in horizons)
+        year = int(row["outturn_year"])
+        lines.append(f"{PHASE_LABELS[row['phase']]:<10} {year}/{(year + 1) % 100:02d} {actual:>8} {source} {cells}")
+    lines += ["", "obs = an observed January total after the year-group history; * = outside placeplan's 90% range."]
+    return "\n".join(lines)

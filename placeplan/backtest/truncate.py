@@ -3,7 +3,8 @@
 The rule, for base year ``b`` (academic year b/b+1; the January census of that year is
 taken in January b+1, and the SCAP forecast built on it is returned in July b+1):
 
-* **Pupils** (and school rolls, SEND history): rows with ``academic_year <= b`` only.
+* **Pupils** (and school rolls, SEND history, later observed totals): rows with
+  ``academic_year <= b`` only.
 * **Births**: ``birth_year`` Y is the cohort born September Y to August Y+1 (the tables use
   the twelve months to 1 July Y+1). Births in the year to mid-b are published by ONS in
   the spring/summer of b+1 (the mid-year estimates and births by quarter), before the
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 # Tables whose rows are observations dated by academic year: only rows up to b were known.
-OBSERVED_TABLES = ("pupils", "pupils_by_school", "school_nor", "send")
+OBSERVED_TABLES = ("pupils", "pupils_by_school", "school_nor", "send", "observed_totals")
 
 
 def known_births(births: pd.DataFrame, base_year: int) -> pd.DataFrame:
@@ -77,6 +78,11 @@ def known_housing(housing: pd.DataFrame, base_year: int) -> pd.DataFrame:
     return housing.assign(kind=housing["kind"].where(~later, "planned")).reset_index(drop=True)
 
 
+def allowed_base_years(scenario) -> list[int]:
+    """The base years :func:`truncate` accepts: the academic years with pupils rows (sorted)."""
+    return sorted(int(y) for y in scenario.tables["pupils"]["academic_year"].unique())
+
+
 def truncate(scenario, base_year: int):
     """The scenario as it would have been known at base year ``b``.
 
@@ -100,7 +106,7 @@ def truncate(scenario, base_year: int):
     """
     b = int(base_year)
     tables = dict(scenario.tables)
-    if not (tables["pupils"]["academic_year"] == b).any():
+    if b not in allowed_base_years(scenario):
         raise ValueError(f"the pupils table has no rows for base year {b}")
     for name in OBSERVED_TABLES:
         table = tables.get(name)

@@ -311,6 +311,33 @@ DFE_SCORECARD = TableSpec(
     key=("base_year", "phase"),
 )
 
+COUNCIL_FORECAST_RECORD = TableSpec(
+    "council_forecast_record",
+    "The council's own SCAP forecast record as DfE scored it in its school places scorecards: the accuracy "
+    "of the authority's forecast of each outturn year, by phase and years ahead, next to which the "
+    "forecast-vs-outturn ledger sets placeplan's forecasts of the same years.",
+    (
+        Column("outturn_year", "int", "academic year", "Academic year whose January census the forecast is scored "
+               "against (blank: the release could not be placed; the ledger leaves it out).", required=False,
+               minimum=1950, maximum=2100),
+        Column("phase", "enum", "-", "Mainstream phase: primary (R-Y6) or secondary (Y7-Y11).",
+               choices=("primary", "secondary")),
+        Column("horizon", "int", "years ahead", "How far ahead the forecast was made: outturn year minus the SCAP "
+               "round's base year.", minimum=1, maximum=15),
+        Column("accuracy_pct", "float", "%", "DfE's forecast accuracy, (forecast - actual) / actual x 100; positive "
+               "= over-forecast."),
+        Column("forecast", "float", "pupils", "The council's forecast of the outturn year, where the scorecard gives "
+               "it.", required=False),
+        Column("actual", "float", "pupils", "Pupils on roll in the outturn year (January census), where the scorecard "
+               "gives it.", required=False),
+        Column("scorecard_row", "text", "-", "The scorecard's `Year` label of the release row (the SCAP round's base "
+               "year of its one-year-ahead forecast)."),
+        Column("source", "text", "-", "Where the figure comes from, and how its outturn year was placed.",
+               required=False),
+    ),
+    key=("scorecard_row", "phase", "horizon"),
+)
+
 # Counts that must not be negative; checked by checks.check_negative_counts.
 COUNT_COLUMNS = {
     "capacity": ("net_capacity", "pan"),
@@ -319,10 +346,12 @@ COUNT_COLUMNS = {
     "pupils": ("nor",),
     "pupils_by_school": ("nor",),
     "observed_totals": ("nor",),
+    "council_forecast_record": ("forecast", "actual"),
     "births": ("births", "births_low", "births_high"),
     "housing": ("dwellings",),
     "send": ("population", "ehcp", "specialist"),
 }
 
 ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, CAPACITY_BY_NCY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, OBSERVED_TOTALS, TRANSFER,
-              BIRTHS, BIRTH_SHARES, HOUSING, PUPIL_YIELDS, SEND, DFE_SCORECARD)
+              BIRTHS, BIRTH_SHARES, HOUSING, PUPIL_YIELDS, SEND, DFE_SCORECARD,
+              COUNCIL_FORECAST_RECORD)

@@ -35,6 +35,7 @@ TABLE_KEYS = {
     "send": "send.table",
     "transfer": "transfer.table",
     "dfe_scorecard": "published.scorecard",
+    "council_forecast_record": "published.forecast_record",
 }
 SPECS = {spec.name: spec for spec in columns.ALL_TABLES}
 

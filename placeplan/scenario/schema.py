@@ -131,6 +131,10 @@ class PublishedSection(Model):
 
     scorecard: str | None = None
     """CSV of DfE school places scorecard rows (see the `dfe_scorecard` table)."""
+    forecast_record: str | None = None
+    """CSV of the council's own SCAP forecast accuracy by outturn year, phase and years ahead, as DfE's
+    scorecards give it (see the `council_forecast_record` table): the forecast-vs-outturn ledger sets
+    placeplan's forecasts of the same years beside it."""
 
 
 class BirthsSection(Model):
@@ -433,6 +437,7 @@ class ScenarioFile(Model):
             "schools.capacity_by_ncy": self.schools.capacity_by_ncy,
             "transfer.table": self.transfer.table,
             "published.scorecard": self.published.scorecard,
+            "published.forecast_record": self.published.forecast_record,
             "pupils.table": self.pupils.table,
             "pupils.observed": self.pupils.observed,
             "births.table": self.births.table,

@@ -53,7 +53,7 @@ def build_context(results, comparison=None, backtest=None, map_year: int | None 
     if special is not None:
         parts.append(("specialist", "Specialist (SEND) places"))
     parts += [("options", "Options compared"), ("backtest", "Forecast accuracy (back-test)"),
-              ("method", "Method, data and approximations")]
+              ("ledger", "How past forecasts did"), ("method", "Method, data and approximations")]
     numbered = {key: f"{i}. {title}" for i, (key, title) in enumerate(parts, start=1)}
     years = sorted(int(y) for y in results.sufficiency["academic_year"].unique())
     facts = [f"{meta.la_name} (LA {meta.la_code})", f"as at {long_date(meta.as_at)}", pupil_data_note(results),
@@ -80,6 +80,7 @@ def build_context(results, comparison=None, backtest=None, map_year: int | None 
         "specialist": special,
         "options": options.options_section(comparison),
         "backtest": options.backtest_section(backtest),
+        "ledger": sections.ledger_section(results, backtest),
         "method": method.method_section(results, special is not None),
         "margin": f"{results.scenario.config.policy.operating_margin:.0%}",
         "map_year": ay(year),

@@ -10,7 +10,7 @@ import pandas as pd
 from placeplan.outputs.report.blocks import Table
 from placeplan.outputs.fmt import ay, join_words, num, plural
 
-YEAR_COLUMNS = ("academic_year", "birth_year", "as_of_year", "nor_year", "financial_year")
+YEAR_COLUMNS = ("academic_year", "birth_year", "as_of_year", "nor_year", "financial_year", "outturn_year")
 HEREFORDSHIRE = "884"
 
 
@@ -44,7 +44,7 @@ def _years(frame: pd.DataFrame) -> str:
     for column in YEAR_COLUMNS:
         if column in frame.columns and frame[column].notna().any():
             lo, hi = int(frame[column].min()), int(frame[column].max())
-            if column == "academic_year":
+            if column in ("academic_year", "outturn_year"):
                 return ay(lo) if lo == hi else f"{ay(lo)} to {ay(hi)}"
             return str(lo) if lo == hi else f"{lo} to {hi}"
     return "–"

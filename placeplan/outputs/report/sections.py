@@ -9,6 +9,7 @@ import pandas as pd
 
 from placeplan.outputs.report import charts, data, maps, style
 from placeplan.outputs.report.blocks import Image, Table
+from placeplan.outputs.report.ledger import ledger_section  # noqa: F401  (section "How past forecasts did")
 from placeplan.outputs.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct,
                                           places, plural, share, signed)
 from placeplan.sufficiency.base_position import PHASE_PROVISIONS
