@@ -95,10 +95,16 @@ def test_truncate_keeps_observed_totals_up_to_the_base_year_only(toy_later):
 # ---------------------------------------------------------------- the ledger on the toy council, by hand
 def test_toy_ledger_rows_by_hand(toy_ledger):
     led = toy_ledger.set_index(["phase", "base_year", "horizon"])
-    # base 2021 (the back-test's) and base 2022 (the last census: ledger only), to the last outturn 2024
+    # base 2021 (the back-test's), base 2022 (the last census) and base 2023 (year groups estimated to the
+    # observed 700: ledger only), to the last outturn 2024
     primary = led.loc["primary"]
     assert sorted(primary.index) == [(2021, 1), (2021, 2), (2021, 3), (2022, 1), (2022, 2), (2023, 1)]
-    np.testing.assert_allclose(primary["forecast"].dropna(), PRIMARY, rtol=1e-12)
+    np.testing.assert_allclose(primary.drop(index=(2023, 1))["forecast"], PRIMARY, rtol=1e-12)
+    # from the estimated base every year group is 700 / 714 of the flat cohort (Y1-6 then 612 x 700 / 714 = 600),
+    # and that year's ratios (x 700 / 714) enter the 3-year mean, so Reception (births x ratio = 102) and each
+    # year's move up take (1 + 1 + 700 / 714) / 3: (102 + 600) x 0.99346 = 697.41
+    assert primary.loc[(2023, 1), "forecast"] == pytest.approx((102 + 612 * 700 / 714) * (2 + 700 / 714) / 3,
+                                                               rel=1e-9)
     assert primary.loc[(2021, 1), "actual"] == PRIMARY and primary.loc[(2021, 1), "accuracy_pct"] == pytest.approx(0)
     assert primary.loc[(2021, 2), "accuracy_pct"] == pytest.approx(2.0)   # (714 - 700) / 700
     assert primary.loc[(2021, 3), "accuracy_pct"] == pytest.approx(5.0)   # (714 - 680) / 680
@@ -111,7 +117,8 @@ def test_toy_ledger_rows_by_hand(toy_ledger):
     assert list(sixth.index) == [(2021, 1)] and sixth["forecast"].iloc[0] == pytest.approx(SIXTH)
     # flat history, known births: no ratio or births spread, only housing delivery (which can add pupils
     # from 2 years ahead), so the range starts at the central forecast and is at most a few pupils wide
-    placed = toy_ledger[toy_ledger["forecast"].notna()]
+    # (from the estimated 2023 base the ratios vary, 1 then 0.98, so that one has a real spread)
+    placed = toy_ledger[toy_ledger["forecast"].notna() & (toy_ledger["base_year"] <= 2022)]
     np.testing.assert_allclose(placed["p05"], placed["forecast"], rtol=1e-9)
     assert ((placed["p95"] >= placed["forecast"] - 1e-9) & (placed["p95"] <= placed["forecast"] * 1.002)).all()
     np.testing.assert_allclose(placed.loc[placed["horizon"] == 1, "p95"], placed.loc[placed["horizon"] == 1,
@@ -130,10 +137,10 @@ def test_toy_ledger_matches_the_council_on_outturn_year_and_horizon(toy_ledger):
     assert led.loc[("primary", 2023, 2), "council_accuracy_pct"] == -1.5  # base 2021, two years ahead
     assert led.loc[("secondary", 2022, 1), "council_accuracy_pct"] == 0.5
     assert np.isnan(led.loc[("primary", 2024, 3), "council_accuracy_pct"])  # no council row for it
-    # the council's 2024 one-year forecast had no placeplan run (base 2023): kept, placeplan columns blank
-    only = led.loc[("primary", 2024, 1)]
-    assert only["base_year"] == 2023 and np.isnan(only["forecast"]) and only["actual"] == 680.0
-    assert only["council_accuracy_pct"] == 4.0 and pd.isna(only["in_range"])
+    # the council's 2024 one-year forecast (base 2023) beside placeplan's from the estimated 2023 base
+    both = led.loc[("primary", 2024, 1)]
+    assert both["base_year"] == 2023 and both["forecast"] == pytest.approx(697.41, abs=0.01)
+    assert both["actual"] == 680.0 and both["council_accuracy_pct"] == 4.0
     # the unplaced row and the one scored after as_at are not in the ledger
     assert not toy_ledger["council_scorecard_row"].isin(["2017/18", "2029/30"]).any()
 
@@ -185,18 +192,19 @@ def hereford_ledger(hereford_results):
 
 def test_herefordshire_ledger_reaches_the_observed_totals(hereford_ledger):
     led = hereford_ledger
-    assert sorted(led["base_year"].unique()) == list(range(2014, 2025))  # 2014-2022 run; 2023-24 council only
+    assert sorted(led["base_year"].unique()) == list(range(2014, 2025))  # 2023-24: estimated bases
     later = led[led["outturn_year"] >= 2023]
     assert (later["actual_source"] == OBSERVED).all()
     actual = later.groupby(["outturn_year", "phase"])["actual"].first().to_dict()
     assert actual == {(2023, "primary"): 13190, (2023, "secondary"): 9303, (2024, "primary"): 12891,
                       (2024, "secondary"): 9245, (2025, "primary"): 12603, (2025, "secondary"): 9237}
     ours = led[led["forecast"].notna()]
-    assert (ours["base_year"] <= 2022).all() and ((ours["base_year"] == 2022) & (ours["horizon"] == 3)).any()
+    assert ((ours["base_year"] == 2022) & (ours["horizon"] == 3)).any()
+    assert set(ours.loc[ours["base_year"] >= 2023, "horizon"]) == {1, 2}  # from the estimated 2023/24 and 2024/25
     np.testing.assert_allclose(ours["accuracy_pct"], (ours["forecast"] - ours["actual"]) / ours["actual"] * 100)
     key = led.set_index(["phase", "outturn_year", "horizon"])
-    assert key.loc[("primary", 2024, 1), "council_forecast"] == 13724  # SCAP24's 2024/25, no placeplan run
-    assert np.isnan(key.loc[("primary", 2024, 1), "forecast"])
+    assert key.loc[("primary", 2024, 1), "council_forecast"] == 13724  # SCAP24's 2024/25 ...
+    assert abs(key.loc[("primary", 2024, 1), "accuracy_pct"]) < 1.0  # ... placeplan's from the estimated 2023/24
     assert key.loc[("primary", 2023, 1), "council_accuracy_pct"] == pytest.approx(2.6914329)  # base 2022 both
     assert key.loc[("primary", 2023, 1), "base_year"] == 2022
     assert key.loc[("secondary", 2018, 3), "council_accuracy_pct"] == pytest.approx(2.385028)
@@ -229,7 +237,7 @@ def test_report_section_shows_the_herefordshire_figures(hereford_results, herefo
                 assert ("outside range" in row[3]) == (not r["in_range_1"])
     primary = section["tables"][0].rows
     row = {r[0]: r for r in primary}
-    assert row["2024/25"][4] == ["+6.5%", "(forecast 13,724)"] and row["2024/25"][2] == ["–"]
+    assert row["2024/25"][4] == ["+6.5%", "(forecast 13,724)"] and row["2024/25"][2][0] != "–"
     assert row["2023/24"][4] == ["+2.7%"]
     lead = section["lead"][0]
     # the council's range comes from the record: +0.9% (2022/23) to +6.5% (2024/25), five years
@@ -238,7 +246,9 @@ def test_report_section_shows_the_herefordshire_figures(hereford_results, herefo
     one = hereford_ledger[(hereford_ledger["phase"] == "primary") & (hereford_ledger["horizon"] == 1)
                           & hereford_ledger["forecast"].notna()]
     lo, hi = one["accuracy_pct"].min(), one["accuracy_pct"].max()
-    assert f"(from {signed_pct(lo)} to {signed_pct(hi)}) in each of {len(one)} years (2015/16 to 2023/24)" in lead
+    span = f"{ay(one['outturn_year'].min())} to {ay(one['outturn_year'].max())}"
+    assert span == "2015/16 to 2025/26"  # the estimated bases 2023/24 and 2024/25 forecast the last two
+    assert f"(from {signed_pct(lo)} to {signed_pct(hi)}) in each of {len(one)} years ({span})" in lead
     hits = int(one["in_range"].sum())
     assert f"inside their 90% range in {hits} of {len(one)}" in lead
     both = one[one["council_accuracy_pct"].notna()]

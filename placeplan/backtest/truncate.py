@@ -79,8 +79,16 @@ def known_housing(housing: pd.DataFrame, base_year: int) -> pd.DataFrame:
 
 
 def allowed_base_years(scenario) -> list[int]:
-    """The base years :func:`truncate` accepts: the academic years with pupils rows (sorted)."""
-    return sorted(int(y) for y in scenario.tables["pupils"]["academic_year"].unique())
+    """The base years :func:`truncate` accepts (sorted): the academic years with pupils rows, and every later year
+    up to the latest observed (an observed total or school count): its year groups are estimated then, as a run
+    from it would estimate them (``demand.rebase``)."""
+    from placeplan.scenario.as_at import latest_observed_year
+
+    years = {int(y) for y in scenario.tables["pupils"]["academic_year"].unique()}
+    latest = latest_observed_year(scenario.tables)
+    if years and latest is not None:
+        years |= set(range(max(years) + 1, latest + 1))
+    return sorted(years)
 
 
 def truncate(scenario, base_year: int):
@@ -91,7 +99,8 @@ def truncate(scenario, base_year: int):
     scenario : Scenario
         A loaded scenario (``placeplan.load_scenario``) or one built in memory.
     base_year : int
-        Base year b [academic year]; needs pupils for year b.
+        Base year b [academic year]; needs pupils for year b, or observations after the pupils table
+        up to b (the year groups after the last census are then estimated from what was known at b).
 
     Returns
     -------
@@ -107,7 +116,7 @@ def truncate(scenario, base_year: int):
     b = int(base_year)
     tables = dict(scenario.tables)
     if b not in allowed_base_years(scenario):
-        raise ValueError(f"the pupils table has no rows for base year {b}")
+        raise ValueError(f"the pupils table has no rows for base year {b}, and no later observation reaches it")
     for name in OBSERVED_TABLES:
         table = tables.get(name)
         if table is not None and "academic_year" in table.columns:
