@@ -250,6 +250,19 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     return results
 
 
+def scap(scenario: Scenario | str | Path | None = None, *, scenario_name: str | None = None,
+         sets: list[tuple[str, Any]] | tuple = (), draws: int | None = None, seed: int | None = None):
+    """The SCAP return for the round after the scenario's ``meta.as_at``, validated (nothing is written).
+
+    Runs the scenario (as ``run``, without the back-test) and builds the return from the results:
+    ``placeplan.outputs.scap.ScapReturn`` (its ``tables``, ``breaches`` and the ``results``).
+    """
+    from placeplan.outputs.scap import scap_return
+
+    results = run(scenario, scenario_name=scenario_name, sets=sets, draws=draws, seed=seed, backtest=False)
+    return scap_return(results)
+
+
 def _authority_totals(areas, years, quantiles) -> pd.DataFrame:
     """Authority totals per phase and year: the sum of each planning area's judged need, draw by draw."""
     from placeplan.quantiles import quantile_columns

@@ -1,6 +1,7 @@
 """Command line: a thin layer over the Python API (load, call, save, print).
 
-Exit codes: 0 success, 2 a problem with the scenario or the command line.
+Exit codes: 0 success, 2 a problem with the scenario or the command line (or, for ``scap``, a
+return that breaks the SCAP guide's checkable rules).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from pathlib import Path
 from rich.console import Console
 
 from placeplan import __version__
-from placeplan.api import compare, default_scenario_path, run
+from placeplan.api import compare, default_scenario_path, run, scap
 from placeplan.dates import academic_year_label
 from placeplan.errors import ScenarioError
-from placeplan.outputs.console import (print_base_position, print_comparison, print_entry_pressure, print_programme,
-                                       print_specialist, print_sufficiency)
-from placeplan.outputs.files import save_comparison, save_results, write_outputs
+from placeplan.outputs.console import (print_base_position, print_breaches, print_comparison, print_entry_pressure,
+                                       print_programme, print_scap, print_specialist, print_sufficiency)
+from placeplan.outputs.files import save_comparison, save_results, save_scap, write_outputs
 from placeplan.scenario.load import display_path, load_scenario
 from placeplan.scenario.overrides import parse_set
 
@@ -52,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("--options", metavar="A,B,C",
                              help="options to compare with the base (default: every option in the file)")
     _add_run_arguments(compare_cmd)
+    scap_cmd = commands.add_parser("scap", help="write the SCAP return for the next collection and check it "
+                                                "against the guide's rules (exit 2 on any breach)")
+    _add_scenario_arguments(scap_cmd)
+    _add_run_arguments(scap_cmd)
     backtest_cmd = commands.add_parser("backtest", help="rolling-origin back-test of the projection method")
     _add_scenario_arguments(backtest_cmd)
     backtest_cmd.add_argument("--national", action="store_true",
@@ -135,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     out_dir = args.out or Path("reports") / scenario.name
     draws = args.draws or scenario.config.meta.draws
+    if args.command == "scap":
+        return _scap(args, scenario, out, err, out_dir)
     if args.command == "backtest":
         written = _backtest(args, scenario, out, err, out_dir)
     elif args.command == "compare":
@@ -157,9 +164,31 @@ def main(argv: list[str] | None = None) -> int:
         print_sufficiency(out, results)
         print_entry_pressure(out, results)
         print_specialist(out, results)
+        from placeplan.outputs.scap import scap_return
+
+        returned = scap_return(results)
+        print_scap(out, returned)
+        print_breaches(out, returned.breaches, most=10)
         with err.status("Writing the report, workbook and tables ..."):
-            written = save_results(results, out_dir)
+            written = save_results(results, out_dir, returned)
     out.print("Wrote " + ", ".join(display_path(p) for p in written), highlight=False)
+    return EXIT_OK
+
+
+def _scap(args, scenario, out: Console, err: Console, out_dir: Path) -> int:
+    """Build, check and write the SCAP return; exit 2 when it breaks any of the guide's checkable rules."""
+    draws = args.draws or scenario.config.meta.draws
+    with err.status(f"Building the SCAP return with {draws:,} draws ..."):
+        returned = scap(scenario, draws=args.draws, seed=args.seed)
+    print_scap(out, returned)
+    written = save_scap(returned, out_dir)
+    out.print("Wrote " + ", ".join(display_path(p) for p in written), highlight=False)
+    if returned.breaches:
+        count = len(returned.breaches)
+        err.print(f"{count} breach{'es' if count != 1 else ''} of the SCAP guide's rules in the return:",
+                  highlight=False)
+        print_breaches(err, returned.breaches)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

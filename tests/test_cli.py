@@ -72,9 +72,9 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(TOY), "--scenario", "stretched", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    scap = ["scap_methodology.csv", "scap_place_planning.csv", "scap_planned_places.csv",
-            "scap_pupil_forecasts.csv", "scap_return.xlsx", "scap_school_capacity.csv",
-            "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv"]
+    scap = ["scap_commentary.csv", "scap_methodology.csv", "scap_nor_by_planning_area.csv", "scap_place_planning.csv",
+            "scap_planned_places.csv", "scap_pupil_forecasts.csv", "scap_return.xlsx", "scap_school_capacity.csv",
+            "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv", "scap_validation.csv"]
     assert names == sorted(["backtest.csv", "base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv",
                             "ledger.csv",
                             "entry_pressure.csv", "school_position.csv", "school_sufficiency.csv", "school_year_groups.csv",
@@ -89,6 +89,8 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "South Primary expansion" in printed and "Wrote" in printed
     assert "Entry years" in printed and "8881002" in printed.split("Entry years")[1]
+    # the run checks its SCAP return too, and reports the breaches without failing
+    assert "SCAP 2026 return" in printed and "no forecast for secondary planning area 8880001" in printed
 
 
 def test_default_out_dir_is_reports_scenario_name(tmp_path, monkeypatch):

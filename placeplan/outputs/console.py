@@ -137,3 +137,42 @@ def print_entry_pressure(console: Console, results, every: int = 2) -> None:
         out.add_row(f"{area} {first['name']}", _num(first["entry_places_planned"]),
                     *[f"{by_year.at[y, 'demand_central']:,.0f} ({by_year.at[y, 'p_over_pan']:.0%})" for y in years])
     console.print(out)
+
+
+def print_scap(console: Console, scap) -> None:
+    """A SCAP return in brief: the round, its years and censuses, and whether it passes the guide's rules."""
+    from placeplan.outputs.scap import area_census
+
+    window, tables = scap.window, scap.tables
+    schools = tables["school_capacity"]
+    planned = tables["planned_places"]
+    out = Table(title=f"{window.name} return", title_justify="left", show_header=False)
+    out.add_column("item")
+    out.add_column("value")
+    fy = window.forecast_years
+    out.add_row("Capacity as at", f"{window.capacity_date:%d %B %Y}".lstrip("0"))
+    out.add_row("Forecast years", f"primary {_ay(fy['primary'][0])}-{_ay(fy['primary'][-1])}, secondary "
+                                  f"{_ay(fy['secondary'][0])}-{_ay(fy['secondary'][-1])}")
+    out.add_row("NOR census", f"expected {window.expected_nor_census}; used: planning areas "
+                              f"{area_census(scap.results)}, schools "
+                              + (", ".join(sorted(set(schools["nor_census"].dropna()))) or "-"))
+    out.add_row("Capacity", f"primary {_num(schools['capacity_primary'].sum())}, secondary "
+                            f"{_num(schools['capacity_secondary'].sum())}, sixth form "
+                            f"{_num(schools['sixth_form_capacity'].sum())}")
+    totals = planned.groupby("academic_year")[["additional_places", "bulge_places", "removed_places"]].sum()
+    out.add_row("Planned places", "; ".join(f"{_ay(y)}: +{int(r.additional_places)} additional, "
+                                            f"+{int(r.bulge_places)} bulge, {int(r.removed_places)} removed"
+                                            for y, r in totals.iterrows()) or "none in the round's years")
+    count = len(scap.breaches)
+    out.add_row("Validation", "passes every checkable rule of the SCAP guide" if not count else
+                f"{count} breach{'es' if count != 1 else ''} of the SCAP guide's rules")
+    console.print(out)
+
+
+def print_breaches(console: Console, breaches, most: int | None = None) -> None:
+    """Every breach (or the first ``most``), one a line: sheet, row, column, what is wrong [rule]."""
+    shown = list(breaches) if most is None else list(breaches)[:most]
+    for breach in shown:
+        console.print(f"  - {breach}", highlight=False, markup=False, soft_wrap=True)
+    if len(shown) < len(breaches):
+        console.print(f"  ... and {len(breaches) - len(shown)} more (scap_validation.csv)", highlight=False)

@@ -45,18 +45,19 @@ def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dic
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def save_results(results, out_dir: Path) -> list[Path]:
+def save_results(results, out_dir: Path, scap=None) -> list[Path]:
     """Save everything a run produces into ``out_dir``, all or nothing.
 
-    The run's CSV tables, the SCAP-shaped tables (``scap_*.csv`` and ``scap_return.xlsx``), the
-    report (``report.html``, ``report.pdf``, with the back-test when the run made one) and
-    ``run.json``.
+    The run's CSV tables, the SCAP return (``scap_*.csv``, ``scap_validation.csv`` and
+    ``scap_return.xlsx``; ``scap``: a ``ScapReturn`` already built), the report (``report.html``,
+    ``report.pdf``, with the back-test when the run made one) and ``run.json``.
     """
     from placeplan.outputs.report import render_report
-    from placeplan.outputs.scap import scap_tables, scap_workbook
+    from placeplan.outputs.scap import scap_return, scap_workbook
 
-    scap = scap_tables(results)
-    tables = {**results.tables(), **{f"scap_{name}": table for name, table in scap.items()}}
+    scap = scap_return(results) if scap is None else scap
+    tables = {**results.tables(), **{f"scap_{name}": table for name, table in scap.tables.items()},
+              "scap_validation": scap.validation_table()}
     if results.backtest is not None:
         tables["backtest"] = results.backtest.comparison
     html, pdf = render_report(results, backtest=results.backtest)
@@ -77,6 +78,14 @@ def with_year_status(table: pd.DataFrame, base_year: int) -> pd.DataFrame:
     out.insert(out.columns.get_loc("academic_year") + 1, "year_status",
                np.where(years <= base_year, "outturn", "forecast"))
     return out
+
+
+def save_scap(scap, out_dir: Path) -> list[Path]:
+    """Save just a SCAP return (``ScapReturn``): ``scap_return.xlsx`` and ``scap_validation.csv``, all or nothing."""
+    from placeplan.outputs.scap import scap_workbook
+
+    return write_outputs(out_dir, {"scap_validation": scap.validation_table()}, {},
+                         blobs={"scap_return.xlsx": scap_workbook(scap.results, scap)})
 
 
 def save_comparison(comparison, results, out_dir: Path) -> list[Path]:

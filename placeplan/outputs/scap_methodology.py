@@ -1,7 +1,8 @@
-"""The SCAP return's methodology sheet: forecast method, data sources and caveats, written from the scenario.
+"""The SCAP return's methodology sheet: the round, forecast method, data sources, rounding, caveats and
+the validation result, written from the scenario.
 
-Every sentence is built from the run (settings, tables, projects), so the sheet describes the
-numbers beside it; nothing here reads files or the clock.
+Every sentence is built from the run (settings, tables, projects) and the return, so the sheet
+describes the numbers beside it; nothing here reads files or the clock.
 """
 
 from __future__ import annotations
@@ -14,29 +15,60 @@ from placeplan.demand import BUILD_UP, UncertaintySettings
 from placeplan.pipeline import LIVE_STATUSES
 
 
-def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Rows of (section, item, text) describing how the SCAP tables were made."""
-    from placeplan.outputs.scap import (PLANNED_PLACES_YEARS, PRIMARY_FORECAST_YEARS, SECONDARY_FORECAST_YEARS,
-                                        forecast_years, planned_places_years)
+def methodology_table(results, tables: dict[str, pd.DataFrame], window=None, breaches=()) -> pd.DataFrame:
+    """Rows of (section, item, text) describing how the return was made, and its validation result.
+
+    ``window``: the round (``scap_window.ScapWindow``, default the one after ``meta.as_at``);
+    ``breaches``: the validator's findings (``scap_rules``), listed in the validation section.
+    """
     from placeplan.outputs.fmt import ay
+    from placeplan.outputs.scap_places import date_text, project_timings
+    from placeplan.outputs.scap_rules import RULES
+    from placeplan.outputs.scap_window import GUIDE, missing_forecast_years, scap_window
 
     scenario, info = results.scenario, results.run_info
     config, data = scenario.config, scenario.tables
     meta, policy = config.meta, config.policy
+    window = window or scap_window(meta.as_at)
     rows: list[tuple[str, str, str]] = []
 
     def add(section: str, item: str, text: str) -> None:
         rows.append((section, item, text))
 
-    # --- scenario and data sources
+    # --- the round
     years = [int(y) for y in results.projection.years]
+    fy = window.forecast_years
+    natural = scap_window(meta.as_at)
+    chosen = (f"the next SCAP collection after the run's reference date {meta.as_at.isoformat()} (a summer "
+              "collection closes on 31 July)" if natural.round == window.round else
+              f"chosen for this return (the next collection after the reference date {meta.as_at.isoformat()} "
+              f"is {natural.name})")
+    add("round", "collection", f"{window.name}: {chosen}. Capacity as at "
+        f"{date_text(window.capacity_date)}; forecasts primary {ay(fy['primary'][0])} to {ay(fy['primary'][-1])} "
+        f"(5 years) and secondary {ay(fy['secondary'][0])} to {ay(fy['secondary'][-1])} (7 years); planned "
+        f"places {ay(window.planned_years[0])} to {ay(window.planned_years[-1])} (3 years). Source: {GUIDE['2026']}.")
+    add("round", "NOR census", f"DfE's forecasts for {window.name} start from the {window.expected_nor_census}. "
+        f"The data end earlier: planning-area NOR (nor_by_planning_area) is the run's base year, the January "
+        f"{int(meta.base_year) + 1} census ({ay(meta.base_year)}), and each school's NOR is its latest census in "
+        "the school_nor table, named in nor_census. DfE fills in NOR from its own censuses in COLLECT.")
+    missing = missing_forecast_years(window, years)
+    if missing:
+        add("round", "missing years", "The run's projection ends at " + (ay(years[-1]) if years else "-")
+            + "; the round needs " + "; ".join(f"{phase} {', '.join(ay(y) for y in ys)}"
+                                               for phase, ys in missing.items())
+            + ". Raise meta.horizon_years (or move the base year on) before submitting.")
+    skipped = [y for y in years if y < min(fy["primary"][0], fy["secondary"][0])]
+    if skipped:
+        add("round", "years not reported", f"Projected years before {window.name}'s first forecast year ("
+            + ", ".join(ay(y) for y in skipped) + ") are not in the return.")
+
+    # --- scenario and data sources
     add("scenario", "title", f"{meta.title}: {meta.la_name} (LA {meta.la_code}"
         + (f", {meta.la_gss_code}" if meta.la_gss_code else "") + ").")
     add("scenario", "scenario", f"Scenario file {scenario.path.name}, run name {scenario.name}; overrides applied: "
         f"{', '.join(scenario.applied) or 'none'}.")
-    add("scenario", "base year", f"Base year {ay(meta.base_year)}: the last January census in the pupil "
-        f"history. Projected years {ay(years[0])} to {ay(years[-1])}." if years else
-        f"Base year {ay(meta.base_year)}.")
+    add("scenario", "base year", f"Base year {ay(meta.base_year)}. Projected years {ay(years[0])} to "
+        f"{ay(years[-1])}." if years else f"Base year {ay(meta.base_year)}.")
     add("scenario", "programme date", f"The capital programme is as at {meta.programme_date.isoformat()}.")
     pupils = data["pupils"]
     level = config.pupils.level
@@ -75,9 +107,9 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         nor = data["school_nor"]
         censuses = Counter(zip(nor["academic_year"], nor["census"]))
         add("data sources", "school rolls", "Whole-school NOR in school_capacity is each school's latest census in "
-            "the school_nor table (" + ", ".join(f"{c} {ay(y)}: {_rows(n)}"
-                                                 for (y, c), n in sorted(censuses.items()))
-            + "). SCAP asks for the May census: replace NOR not from May. " + _sources(nor))
+            "the school_nor table, its blocks of year groups added up (" + ", ".join(
+                f"{c} {ay(y)}: {_rows(n)}" for (y, c), n in sorted(censuses.items()))
+            + "). SCAP's capacity data take NOR from the May census. " + _sources(nor))
     if "send" in data and not data["send"].empty:
         send = data["send"]
         add("data sources", "EHCP history", f"Resident pupils with an EHCP and in specialist provision by phase, "
@@ -106,7 +138,7 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         f"from {transfer_text(results)}; a school's Year 7 then moves up with its cohort, the planning area's "
         "projection being the control total. The matrix used is written to transfer.csv.")
     add("method", "sixth form", "Year 12 = staying-on rate x Year 11 a year earlier; Year 13 = Year 12 a year "
-        "earlier x its progression ratio.")
+        "earlier x its progression ratio. Secondary forecasts give Y12-Y13 where the area has sixth-form pupils.")
     add("method", "housing", "Pupils from new homes are added above trend: completions above the mean of the "
         f"ratio-window years ({policy.ratio_window}) x delivery factor x pupil yield, spread evenly over the "
         f"phase's year groups, counted {BUILD_UP[0]:.0%} in the year after completion and "
@@ -119,68 +151,105 @@ def methodology_table(results, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "phase x EHCP prevalence x specialist share, each rate trended over the last "
             f"{send_cfg.window if send_cfg else '?'} years"
             + (f" with damping {send_cfg.damping:g}" if send_cfg else "") + ".")
-
-    # --- uncertainty
     u = UncertaintySettings()
-    quantiles = ", ".join(f"{q:g}" for q in policy.quantiles)
-    add("uncertainty", "simulation", f"{info.get('draws')} Monte Carlo draws, seed {info.get('seed')} (same seed, "
-        f"same numbers). Reported quantiles: {quantiles}. The p-columns of pupil_forecasts are quantiles of each "
-        "cell over draws (they do not add up across cells).")
-    add("uncertainty", "components", "Ratios: residuals resampled from each ratio's own history, persistent over "
-        f"the projection plus a year-to-year part (scale {u.year_noise:g}); projected births: relative error "
-        f"{u.births_rate:.1%} per year beyond the last actual, capped at {u.births_cap:.0%}; housing delivery: "
-        f"triangular multiplier {u.delivery[0]:g}/{u.delivery[1]:g}/{u.delivery[2]:g}; yields: triangular over "
-        "each yield's range. Capital projects: stage durations and risks simulated per project.")
+    add("method", "uncertainty", f"{info.get('draws')} Monte Carlo draws, seed {info.get('seed')} (same seed, same "
+        "numbers) give the ranges in demand.csv and the chance a project opens by each September "
+        f"(p_open_by_year); projected births carry a relative error of {u.births_rate:.1%} a year beyond the last "
+        "actual. The return itself is the central projection.")
 
-    # --- sufficiency
+    # --- whole numbers
+    add("rounding", "rule", "Every count is a whole number, by largest remainders, top down: for each phase and "
+        "year the authority's total is rounded to the nearest whole number (halves up); planning areas take "
+        "the floor of their exact figure and the units still missing go, one each, to the areas with the "
+        "largest fractional remainders; each area's year groups share the area's whole number the same way. "
+        "Year groups therefore add up to the area totals and areas to the authority total. A school's "
+        "capacity by year group shares its net capacity the same way (primary, secondary and sixth form "
+        "apart), and a project's planned places by year group share its whole net change.")
+
+    # --- capacity, planned places, housing-funded places
+    add("capacity", "as at", f"Capacity is as at {date_text(window.capacity_date)}: each school's places "
+        "by year group from the places model (given by year group, a published PAN reconciled to net capacity, "
+        "or an even split marked indicative in capacity_basis), plus every committed or complete project open "
+        "by then, with all its places (DfE counts the total places of new provision even where it fills one "
+        "year group at a time). Sixth-form capacity (a voluntary field) is the school's own sixth-form figure.")
+    add("capacity", "specialist", "Specialist capacity is each setting's places plus specialist places of "
+        "projects open by the capacity date; alternative provision is listed but outside SCAP's specialist "
+        "capacity.")
+    add("planned places", "rule", f"Planned places cover {ay(window.planned_years[0])} to "
+        f"{ay(window.planned_years[-1])}: committed and complete projects not open by the capacity date, each "
+        "with all its places in the year it opens (a project opening between the capacity date and September "
+        f"{window.planned_years[0]} counts in {ay(window.planned_years[0])}); additional places are permanent, "
+        "bulge places temporary (in the year group the bulge class is admitted to), removed places negative; "
+        f"sixth form included, specialist places excluded. Source: {GUIDE['planned']}.")
+    central = ", ".join(config.scap.central_funding_sources) or "none"
+    add("planned places", "central programmes", f"Projects funded by {central} are central programmes: their "
+        "places are central_programme_places in place_planning, not LA planned places.")
+    hdc = tables.get("pupil_forecasts", pd.DataFrame())
+    recorded = hdc["housing_places_note"].ne("none recorded").any() if "housing_places_note" in hdc else False
+    add("housing-funded places", "HDC / HIF", "hdc_places and hif_places are the places of committed or complete "
+        "projects funded by housing developer contributions (funding_source "
+        f"{', '.join(config.scap.hdc_funding_sources) or '-'}) or the Housing Infrastructure Fund "
+        f"({', '.join(config.scap.hif_funding_sources) or '-'}) open by each year, in the school's planning area"
+        + ("." if recorded else "; the scenario records none, so they are 0 (labelled 'none recorded')."))
+
+    # --- place planning
     margin = policy.operating_margin
-    add("place planning", "operating margin", f"Operating margin {margin:.1%}: need = forecast - places x "
-        f"(1 - {margin:g}). DfE's published place-planning tables use no margin; set policy.operating_margin "
-        "to 0 to reproduce them.")
+    add("place planning", "no margin in DfE's columns", "DfE's columns follow its place-planning estimate: need = "
+        "forecast - (capacity + LA planned places + central programme places), no operating margin. The "
+        f"run's operating margin ({margin:.1%}) is applied only in the local_* columns: local_places_after_margin "
+        "= total places less the margin (whole places held back, rounded up) and "
+        "local_additional_need_with_margin = max(0, forecast - that).")
     add("place planning", "no offsetting", "additional_need_only_places and spare_places are summed over year "
         "groups and planning areas separately: spare places in one year group or area never offset need in "
-        "another. Sixth form is left out, as in DfE's tables. Need is not rounded (DfE rounds to the nearest 10).")
-    add("place planning", "planned places", "la_planned_places are the places committed and complete projects add "
-        "by each year if they open on their planned dates (the capital_programme output gives the simulated "
-        "chance that they do); central_programme_places are 0 (free schools and other central programmes "
-        "are not modelled separately).")
+        "another. Sixth form is left out, as in DfE's tables. Need is not rounded to the nearest 10 (DfE's "
+        "published convention).")
 
-    # --- approximations (what does not match the SCAP guide)
-    add("approximations", "forecast years", f"Forecasts cover primary {PRIMARY_FORECAST_YEARS} and secondary "
-        f"{SECONDARY_FORECAST_YEARS} academic years from the first projected year, "
-        f"{ay(forecast_years(results, 'primary')[0]) if years else '-'}. SCAP asks for the years from the "
-        "September after the survey: update the pupil history to the latest January census (base year) before "
-        "submitting, or the early years are projections rather than the return's years.")
-    add("approximations", "HDC / HIF places", "hdc_places and hif_places are blank: pupils in places funded by "
-        "housing developer contributions or the Housing Infrastructure Fund are not modelled separately; "
-        "housing pupils are inside the forecasts.")
-    add("approximations", "capacity by year group", "Each school's net capacity is split evenly over the year "
-        "groups it teaches (the same split the sufficiency model uses), not taken from the school's own "
-        "year-group capacity; replace it where the council knows better.")
+    # --- approximations
     add("approximations", "sites", "One row per school: schools with sites in different planning areas are not "
         "split by site.")
     add("approximations", "specialist settings", "SEN units and resourced provision are not told apart; "
-        "alternative provision is listed but outside SCAP's specialist capacity; post-16 capacity is given only "
-        "where the school teaches only post-16 or has a sixth-form capacity row.")
-    window = planned_places_years(config)
-    add("approximations", "planned places", f"Planned places cover {PLANNED_PLACES_YEARS} academic years, "
-        f"{ay(window[0])} to {ay(window[-1])}, and are counted in the year group and year they "
-        "first become available (a by-year-group expansion adds one year group a year, so places it adds after "
-        "the window are not shown). The SCAP guide asks for the total places of new provision even if they fill "
-        "gradually: where DfE expects that, enter project_places_total for the project instead. Bulge places "
-        "appear in each year group the bulge class reaches. Only committed and complete projects count.")
-    add("approximations", "rounding", "Figures are unrounded; SCAP takes whole numbers, so round each cell when "
-        "copying (totals of rounded cells may differ slightly).")
+        "post-16 capacity is given only where the school teaches only post-16 or has a sixth-form capacity row.")
+    add("approximations", "delivery", "A project counts as open by the capacity date on its planned opening date; "
+        "the simulated chance that it opens by each September is p_open_by_year on planned_places and in "
+        "capital_programme.csv.")
+
+    # --- validation
+    if not breaches:
+        add("validation", "result", f"The return passes every checkable rule of the SCAP guide ({len(RULES)} "
+            "rules: " + "; ".join(text for text, _ in RULES.values()) + ").")
+    else:
+        by_rule = Counter(b.rule for b in breaches)
+        add("validation", "result", f"{len(breaches)} breach{'es' if len(breaches) != 1 else ''} of the SCAP "
+            "guide's checkable rules (" + ", ".join(f"{k} {n}" for k, n in sorted(by_rule.items()))
+            + "); every one is in scap_validation.csv. Fix them before loading the return into COLLECT.")
+        for b in list(breaches)[:MAX_LISTED]:
+            add("validation", b.rule, str(b))
+        if len(breaches) > MAX_LISTED:
+            add("validation", "more", f"and {len(breaches) - MAX_LISTED} more (scap_validation.csv).")
 
     # --- capital projects and their evidence
+    timings = project_timings({k: p for k, p in config.capital_projects.items() if p.status in LIVE_STATUSES},
+                              window, config.scap.central_funding_sources)
     for key, project in config.capital_projects.items():
         places = ", ".join(f"{c.net_capacity_change:+d} {c.provision} ({c.phasing}"
                            + (", temporary" if c.temporary else "") + ")" for c in project.places) or "no places"
-        live = "counted" if project.status in LIVE_STATUSES else "not counted"
+        timing = timings.get(key)
+        if timing is None:
+            counted = "not counted (not a firm plan)"
+        elif timing.in_capacity:
+            counted = f"in capacity at {date_text(window.capacity_date)}"
+        elif timing.reported_year <= window.planned_years[-1]:
+            counted = (f"planned places in {ay(timing.reported_year)}" if timing.route == "la"
+                       else f"central programme places from {ay(timing.reported_year)}")
+        else:
+            counted = f"opens after the planned-places years ({ay(timing.reported_year)})"
         evidence = "; ".join(f"{k}={v}" for k, v in project.evidence.items()) or "no evidence tags"
-        add("capital projects", key, f"{project.name}: {project.status} ({live}), {places}, planned opening "
-            f"{project.planned_opening.isoformat()}. Evidence: {evidence}.")
+        add("capital projects", key, f"{project.name}: {project.status}, {places}, planned opening "
+            f"{project.planned_opening.isoformat()}; in this return: {counted}. Evidence: {evidence}.")
     return pd.DataFrame(rows, columns=["section", "item", "text"])
+
+
+MAX_LISTED = 50  # breaches listed on the methodology sheet (all of them are in scap_validation.csv)
 
 
 def _sources(table: pd.DataFrame, most: int = 3) -> str:

@@ -331,6 +331,19 @@ def check_project_dates(inp: CheckInput) -> list[Problem]:
     return problems
 
 
+def check_scap_commentary(inp: CheckInput) -> list[Problem]:
+    """Every key of ``scap.commentary`` is an official planning area (or the LA code, for the whole authority)."""
+    areas = _areas(inp)
+    if inp.config is None or areas is None:
+        return []
+    official = set(areas.loc[areas["kind"] == "official", "planning_area"])
+    la_code = inp.config.meta.la_code
+    return [Problem(inp.scenario_file, f"scap.commentary.{key}",
+                    f"unknown planning area {key!r} (expected an official planning area from "
+                    f"{inp.files['planning_areas']}, or {la_code!r} for the whole authority)")
+            for key in sorted(inp.config.scap.commentary) if key not in official and key != la_code]
+
+
 def check_options(inp: CheckInput) -> list[Problem]:
     """Capital-programme options apply cleanly to the scenario."""
     if inp.config is None:
@@ -353,6 +366,7 @@ CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
     check_school_rows,
     check_project_dates,
     check_options,
+    check_scap_commentary,
 )
 
 

@@ -391,6 +391,23 @@ class Option(Model):
     """Dotted keys and values applied to the scenario, e.g. `capital_projects.westfield_rebuild.status: committed`."""
 
 
+class ScapSection(Model):
+    """The SCAP return: commentary for DfE, and which funding sources count as housing-funded or central places."""
+
+    commentary: dict[str, str] = {}
+    """Commentary for DfE by planning-area code (or the LA code, for the whole authority) [text], written
+    on the return's commentary sheet."""
+    hdc_funding_sources: tuple[str, ...] = ("developer_contribution",)
+    """Capital projects with one of these `funding_source`s are funded by housing developer contributions
+    (s106 / CIL): their places are the return's `hdc_places` from the year they open."""
+    hif_funding_sources: tuple[str, ...] = ("housing_infrastructure_fund",)
+    """Capital projects with one of these `funding_source`s are funded by the Housing Infrastructure Fund:
+    their places are the return's `hif_places`."""
+    central_funding_sources: tuple[str, ...] = ("dfe_free_schools",)
+    """Capital projects with one of these `funding_source`s are DfE central programmes (e.g. free schools):
+    their places are central programme places, not LA planned places."""
+
+
 class ScenarioFile(Model):
     """A whole scenario file."""
 
@@ -424,6 +441,8 @@ class ScenarioFile(Model):
     """Named partial changes: `{name: {dotted.key: value}}`."""
     scenarios: dict[str, tuple[str, ...]] = {}
     """Named lists of overrides, applied in order."""
+    scap: ScapSection = ScapSection()
+    """The SCAP return: commentary per planning area and housing-funded places."""
 
     def referenced_files(self) -> dict[str, str]:
         """Every file the scenario points at, by the dotted key that names it."""
