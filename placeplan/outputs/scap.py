@@ -160,8 +160,13 @@ def base_year_nor(results) -> np.ndarray:
 
 
 def area_census(results) -> str:
-    """The census of the planning-area NOR: the January census of the run's base year."""
-    return census_label(int(results.scenario.config.meta.base_year), "january")
+    """The census of the planning-area NOR: the January census of the run's base year, saying so when its year
+    groups are estimated to that census's totals (``demand.rebase``)."""
+    base = int(results.scenario.config.meta.base_year)
+    label = census_label(base, "january")
+    if base in (results.run_info.get("estimated_years") or []):
+        return f"{label} totals, year groups estimated"
+    return label
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,9 +47,11 @@ def methodology_table(results, tables: dict[str, pd.DataFrame], window=None, bre
         f"{date_text(window.capacity_date)}; forecasts primary {ay(fy['primary'][0])} to {ay(fy['primary'][-1])} "
         f"(5 years) and secondary {ay(fy['secondary'][0])} to {ay(fy['secondary'][-1])} (7 years); planned "
         f"places {ay(window.planned_years[0])} to {ay(window.planned_years[-1])} (3 years). Source: {GUIDE['2026']}.")
+    from placeplan.outputs.scap import area_census
+
     add("round", "NOR census", f"DfE's forecasts for {window.name} start from the {window.expected_nor_census}. "
-        f"The data end earlier: planning-area NOR (nor_by_planning_area) is the run's base year, the January "
-        f"{int(meta.base_year) + 1} census ({ay(meta.base_year)}), and each school's NOR is its latest census in "
+        f"The data end earlier: planning-area NOR (nor_by_planning_area) is the run's base year, "
+        f"{area_census(results)}, and each school's NOR is its latest census in "
         "the school_nor table, named in nor_census. DfE fills in NOR from its own censuses in COLLECT.")
     missing = missing_forecast_years(window, years)
     if missing:
