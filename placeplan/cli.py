@@ -113,10 +113,22 @@ def _load(args, err: Console):
         err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         return None
     try:
-        return load_scenario(path, args.scenario_name, sets)
+        scenario = load_scenario(path, args.scenario_name, sets)
+        _check_rebase(scenario)
+        return scenario
     except ScenarioError as exc:
         err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         return None
+
+
+def _check_rebase(scenario) -> None:
+    """Where the base year is after the last year-group census, check that its observed totals can all hold
+    (``demand.rebase``) before any work is done; raises ScenarioError naming the year."""
+    pupils = scenario.tables.get("pupils")
+    if pupils is not None and not pupils.empty and int(pupils["academic_year"].max()) < scenario.config.meta.base_year:
+        from placeplan.demand import demand_inputs
+
+        demand_inputs(scenario)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -231,7 +231,8 @@ def test_planning_area_nor_is_the_base_year(hereford_results, hereford):
     base = hereford_results.scenario.config.meta.base_year
     assert (table["academic_year"] == base).all()
     assert base == 2025  # as at December 2026: January 2026 county totals, year groups estimated
-    assert (table["nor_census"] == "January 2026 census (2025/26) totals, year groups estimated").all()
+    assert (table["nor_census"] == "January 2026 census (2025/26): county totals observed; planning-area split "
+                                   "and year groups estimated").all()
     totals = table.groupby("education_phase")["total"].sum()
     assert totals["primary"] == 12603  # DfE's January 2026 county NOR, R-Y6, kept whole by the rounding
     secondary = table[table["education_phase"] == "secondary"][["Y7", "Y8", "Y9", "Y10", "Y11"]].sum().sum()

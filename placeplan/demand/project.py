@@ -125,10 +125,13 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         sizes_p = np.nanmean(inputs.primary_nor, axis=-1) if settings.pool_areas else None
         sizes_s = np.nanmean(inputs.secondary_nor, axis=-1) if settings.pool_areas else None
-        pool_p = residual_pool(ratios.primary_history, inputs.policy, settings.residual_scope, sizes_p,
-                               settings.common)
-        pool_s = residual_pool(ratios.secondary_history, inputs.policy, settings.residual_scope, sizes_s,
-                               settings.common)
+        # Estimated years (year groups raked to observed totals) are not independent observations of the
+        # ratios: their errors are near zero by construction, so they are left out of the residual pools.
+        estimated = np.isin(np.asarray(inputs.history_years), np.asarray(inputs.estimated_years, dtype=int))
+        pool_p = residual_pool(np.where(estimated, np.nan, ratios.primary_history), inputs.policy,
+                               settings.residual_scope, sizes_p, settings.common)
+        pool_s = residual_pool(np.where(estimated, np.nan, ratios.secondary_history), inputs.policy,
+                               settings.residual_scope, sizes_s, settings.common)
         shock_p = settings.spread * pool_p.sample(draws, rng)
         shock_s = settings.spread * pool_s.sample(draws, rng)
         if settings.common:  # a county-wide component, where there is more than one area to share it

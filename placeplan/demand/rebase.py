@@ -171,11 +171,37 @@ def school_cells(school_nor: pd.DataFrame | None, schools: pd.DataFrame, year: i
     return cells
 
 
+def _maximal(targets: list[Target]) -> list[Target]:
+    """The targets not strictly inside another of them."""
+    return [t for t in targets
+            if not any(o is not t and (o.mask >= t.mask).all() and o.mask.sum() > t.mask.sum() for o in targets)]
+
+
+def _union(targets: list[Target], like: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(like)
+    for t in targets:
+        out |= t.mask
+    return out
+
+
 def share_targets(exact: list[Target], shares: list[tuple[np.ndarray, float, tuple]],
                   projected: np.ndarray) -> list[Target]:
-    """Turn share cells into targets, from the outside in (see the module docstring)."""
+    """Turn share cells into targets, from the outside in (see the module docstring).
+
+    An exact total wins over a share of the same cells, and of two shares of the same cells the first given
+    wins (``observed_totals`` rows come before school counts). A group of share cells under one enclosing total
+    takes that total less the exact totals beside it inside the same enclosing total (all of the rest where the
+    group covers it, else the part the roll-forward gives it); a group with no enclosing total takes the exact
+    totals inside it plus the roll-forward of the rest.
+    """
     targets = list(exact)
-    remaining = list(shares)
+    masks = [t.mask for t in targets]
+    remaining = []
+    for share in shares:
+        if any((m == share[0]).all() for m in masks):
+            continue
+        masks.append(share[0])
+        remaining.append(share)
     while remaining:
         top = [s for s in remaining
                if not any(o is not s and (o[0] >= s[0]).all() and o[0].sum() > s[0].sum() for o in remaining)]
@@ -191,13 +217,20 @@ def share_targets(exact: list[Target], shares: list[tuple[np.ndarray, float, tup
                     raise ValueError(f"share observations overlap: {label}")
                 covered |= mask
             if parent < 0:
-                total = projected[covered].sum()
+                inside = _maximal([t for t in targets if (t.mask <= covered).all()])
+                total = sum(t.target for t in inside) + projected[covered & ~_union(inside, covered)].sum()
             else:
                 p = targets[parent]
-                whole = projected[p.mask].sum()
-                total = p.target if (covered == p.mask).all() else (
-                    p.target * projected[covered].sum() / whole if whole > 0 else 0.0)
+                beside = _maximal([t for t in targets if t is not p and (t.mask <= p.mask).all()
+                                   and not (t.mask & covered).any()])
+                free = p.mask & ~_union(beside, covered)
+                available = p.target - sum(t.target for t in beside)
+                whole = projected[free].sum()
+                total = available if (covered == free).all() else (
+                    available * projected[covered].sum() / whole if whole > 0 else 0.0)
             values = np.array([v for _, v, _ in group], dtype=float)
+            if values.sum() <= 0:  # nothing counted: keep the roll-forward's split
+                values = np.array([projected[m].sum() for m, _, _ in group], dtype=float)
             weights = values / values.sum() if values.sum() > 0 else np.full(len(group), 1 / len(group))
             targets += [Target(mask, float(total * w), label) for (mask, _, label), w in zip(group, weights)]
         remaining = [s for s in remaining if not any(s is t for t in top)]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from placeplan.demand.project import project
+from placeplan.errors import Problem, ScenarioError
 from placeplan.demand.rebase import observed_cells, rake, record, school_cells, share_targets
 
 
@@ -42,9 +43,15 @@ def roll_forward(assemble, scenario, primary_nor: np.ndarray, secondary_nor: np.
         cells_a, cells_b = _cells(project(inputs_a), n_primary), _cells(project(inputs_b), n_primary)
         exact, shares = observed_cells(tables.get("observed_totals"), year, areas, n_primary, meta.la_code)
         shares += school_cells(tables.get("school_nor"), tables["schools"], year, areas, n_primary)
-        estimated_a = rake(cells_a, share_targets(exact, [], cells_a))
-        targets = share_targets(exact, shares, cells_b)
-        estimated_b = rake(cells_b, targets)
+        try:
+            estimated_a = rake(cells_a, share_targets(exact, [], cells_a))
+            targets = share_targets(exact, shares, cells_b)
+            estimated_b = rake(cells_b, targets)
+        except ValueError as exc:
+            file = scenario.config.pupils.observed or "pupils.observed"
+            raise ScenarioError([Problem(file, f"academic_year {year}", f"{exc} (expected totals that can all hold: "
+                                         "an exact total no larger than the one that encloses it, shares that "
+                                         "do not repeat one another)")]) from None
         records.append(record(year, targets, cells_b, estimated_b))
         a_p, a_s = _append(a_p, a_s, estimated_a, n_primary)
         b_p, b_s = _append(b_p, b_s, estimated_b, n_primary)

@@ -160,13 +160,16 @@ def base_year_nor(results) -> np.ndarray:
 
 
 def area_census(results) -> str:
-    """The census of the planning-area NOR: the January census of the run's base year, saying so when its year
-    groups are estimated to that census's totals (``demand.rebase``)."""
+    """The census of the planning-area NOR: the January census of the run's base year, saying what was observed
+    when its year groups are estimated to that year's totals (``demand.rebase``)."""
     base = int(results.scenario.config.meta.base_year)
     label = census_label(base, "january")
-    if base in (results.run_info.get("estimated_years") or []):
-        return f"{label} totals, year groups estimated"
-    return label
+    if base not in (results.run_info.get("estimated_years") or []):
+        return label
+    record = results.rebase
+    held = record[(record["academic_year"] == base) & (record["held"] == "exact")] if not record.empty else record
+    level = "planning-area" if (not held.empty and (held["level"] == "planning_area").any()) else "county"
+    return f"{label}: {level} totals observed; planning-area split and year groups estimated"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -353,7 +353,39 @@ def check_options(inp: CheckInput) -> list[Problem]:
     return _check(inp.config, inp.scenario_file)
 
 
+def check_observed_totals(inp: CheckInput) -> list[Problem]:
+    """Observed totals name the authority or an official planning area, and a block of year groups it holds."""
+    table = inp.tables.get("observed_totals")
+    if table is None or table.empty or inp.config is None:
+        return []
+    problems = []
+    areas = inp.tables.get("planning_areas")
+    official = {} if areas is None else dict(zip(areas.loc[areas["kind"] == "official", "planning_area"],
+                                                 areas.loc[areas["kind"] == "official", "phase"]))
+    la = str(inp.config.meta.la_code)
+    for i, row in table.iterrows():
+        where = _rows(pd.Index([i]))
+        if row["ncy_low"] > row["ncy_high"]:
+            problems.append(Problem(inp.files["observed_totals"], where + ", column ncy_high",
+                                    f"ncy_high {row['ncy_high']} is below ncy_low {row['ncy_low']}"))
+        if row["level"] == "authority" and str(row["code"]) != la:
+            problems.append(Problem(inp.files["observed_totals"], where + ", column code",
+                                    f"authority code {row['code']!r} is not this authority's (expected {la!r}, "
+                                    "meta.la_code)"))
+        elif row["level"] == "planning_area":
+            phase = official.get(row["code"])
+            if phase is None:
+                problems.append(Problem(inp.files["observed_totals"], where + ", column code",
+                                        f"planning area {row['code']!r} is not an official planning area"))
+            elif (phase == "primary" and row["ncy_low"] > 6) or (phase == "secondary" and row["ncy_high"] < 7):
+                problems.append(Problem(inp.files["observed_totals"], where + ", column ncy_low",
+                                        f"a {phase} planning area holds no pupils in NCY "
+                                        f"{row['ncy_low']}-{row['ncy_high']}"))
+    return problems
+
+
 CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
+    check_observed_totals,
     check_duplicate_ids,
     check_negative_counts,
     check_unknown_planning_areas,

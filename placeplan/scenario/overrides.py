@@ -7,6 +7,8 @@ error, so a combined scenario never depends on the order its parts happen to be 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import copy
 from typing import Any
 
@@ -135,7 +137,8 @@ def apply_overrides(
     origins = {key: f"{file} (set by overrides.{name})" for key, name in owner.items()}
     for key, value in sets:
         problems += _try_set(tree, key, value, "--set", key)
-        applied.append(f"set:{key}={value!r}")
+        shown = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else repr(value)
+        applied.append(f"set:{key}={shown}")
         origins[key] = "--set"
     return tree, applied, problems, origins
 

@@ -228,8 +228,8 @@ def approximations(results, assumed_total: int, has_specialist: bool) -> list[st
         out.append(f"Year-group places: {indicative} of {len(basis)} schools have no published PAN or year-group "
                    "capacity here, so their year-group places are an even split of net capacity and they (and the "
                    "areas holding them) are judged on whole-phase places.")
-    out.append("School rolls follow each school's latest share of its area (Herefordshire: the October 2024 census, "
-               "after the base year); a school's share does not respond to places it gains, so an expansion shows "
+    out.append("School rolls follow each school's latest share of its area (its latest count in school_nor); a "
+               "school's share does not respond to places it gains, so an expansion shows "
                "as spare places there rather than pupils drawn from nearby schools; a new school not yet in the "
                "schools table gets places but no pupils of its own (its area's pupils stay at the existing schools).")
     if assumed_total:

@@ -27,12 +27,11 @@ def outturn_section(results) -> dict | None:
         rows.append([ay(year), *[num(sums.get((year, p), float("nan"))) for p in PHASE_NAMES], kind])
     known = Table("Outturn: pupils on roll in the years the projection starts from",
                   ["Year", *PHASE_NAMES.values(), "Basis"], rows, [False, True, True, True, False],
-                  note="In an estimated year only the totals observed are known (see below); a phase with no "
-                       "observed total, such as the sixth form here, is the roll-forward alone.")
+                  note=_known_note(record))
     if record is None or record.empty:
         return {"known": known, "held": None, "text": []}
     held_rows = []
-    authority = record[record["level"] == "authority"]
+    authority = record[(record["level"] == "authority") & (record["held"] == "exact")]
     for r in authority.itertuples(index=False):
         phase = "primary" if r.ncy_high <= 6 else "secondary" if r.ncy_high <= 11 else "sixth form"
         gap = r.rolled_forward - r.target
@@ -45,10 +44,12 @@ def outturn_section(results) -> dict | None:
                       "first row is placeplan's one-year-ahead forecast from the last year-group census and later "
                       "rows are one-year-ahead forecasts from an estimated base.")
     schools = record[record["level"] == "school counts"]
-    text = [f"Years {ay(min(results.run_info['estimated_years']))} to {ay(results.scenario.config.meta.base_year)} "
-            "have no year-group census in the data. Each is rolled forward one year from the year before with the "
+    estimated = results.run_info.get("estimated_years") or []
+    span = (f"Year {ay(estimated[0])} has" if len(estimated) == 1
+            else f"Years {ay(estimated[0])} to {ay(estimated[-1])} have")
+    text = [f"{span} no year-group census in the data. Each is rolled forward one year from the year before with the "
             "projection's own ratios, then raked (iterative proportional fitting) so that every total observed for "
-            "that year is met: the totals held exact (DfE's January census county NOR) exactly, and counts held as "
+            "that year is met: the totals held exact (observed_totals rows held exact) exactly, and counts held as "
             "shares (school counts from another census) only in how they divide the total that encloses them. Year "
             "groups keep the proportions the roll-forward gave them inside every total. Cohort ratios are measured "
             "on the history rescaled to the school-count split, so a corrected split between planning areas is not "
@@ -57,6 +58,22 @@ def outturn_section(results) -> dict | None:
         years_s = sorted({int(y) for y in schools["academic_year"]})
         text.append(f"School counts used as shares: {', '.join(ay(y) for y in years_s)} ({len(schools)} planning-area "
                     "and key-stage totals summed from the schools; an area is used only where every one of its "
-                    "schools is counted).")
+                    "schools is counted). Where the history's planning-area split was itself estimated (as in a "
+                    "county-level pupil history split by residence), an area's line can step where the school "
+                    "counts (by attendance) first apply: that step is a corrected split, not a change in pupils.")
     return {"known": known, "held": Table(held.caption, held.head, held.rows, held.numeric, note=held.note),
             "text": text}
+
+
+def _known_note(record) -> str:
+    """Which phases an estimated year observed, for the outturn table's note."""
+    if record is None or record.empty:
+        return ""
+    held = record[record["held"] == "exact"]
+    observed = {("primary" if r.ncy_high <= 6 else "secondary" if r.ncy_high <= 11 else "sixth form")
+                for r in held.itertuples(index=False)}
+    missing = [p for p in ("primary", "secondary", "sixth form") if p not in observed]
+    text = "In an estimated year only the totals observed are known (see below)."
+    if missing:
+        text += f" No total was observed for the {' or '.join(missing)}: there it is the roll-forward alone."
+    return text
