@@ -200,7 +200,7 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         base_position=position,
         totals=position_totals(position),
         specialist=specialist_capacity(tables["schools"], tables["capacity"]),
-        capital_projects=projects_table(config.capital_projects, tables["schools"]),
+        capital_projects=projects_table(config.capital_projects, tables["schools"], config.meta.as_at),
         demand=to_tidy(projection, quantiles),
         programme=_programme_table(capital, live, config, tables, projection.years, quantiles),
         capacity=capacity_summary(capital.timeline, capital.planned, phases, quantiles),
@@ -377,9 +377,7 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         details.append(detail)
         live = pipeline.live_projects(option_config)
         programme = capital.programme
-        date = option_config.meta.programme_date
-        spent = [j for j, k in enumerate(programme.keys) if not done_before(live[k], date)]
-        cost = programme.cost_gbp[:, spent].sum(axis=1)  # (draw,) projects still to pay for
+        cost = programme.to_spend_gbp.sum(axis=1)  # (draw,) cost still to spend: outturn cost - spent to date
         temporary = [j for j, k in enumerate(programme.keys) if any(c.temporary for c in live[k].places)]
         row = {"option": name,
                "description": "as the scenario stands" if name == BASE_OPTION

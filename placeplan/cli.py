@@ -20,6 +20,7 @@ from placeplan.errors import ScenarioError
 from placeplan.outputs.console import (print_base_position, print_breaches, print_comparison, print_entry_pressure,
                                        print_programme, print_scap, print_specialist, print_sufficiency)
 from placeplan.outputs.files import save_comparison, save_results, save_scap, write_outputs
+from placeplan.scenario.checks_capital import programme_notes
 from placeplan.scenario.load import display_path, load_scenario
 from placeplan.scenario.overrides import parse_set
 
@@ -149,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         out.print(f"As at {meta.as_at}: base year {academic_year_label(meta.base_year)}, "
                   f"{_estimated_note(scenario)}projected from {academic_year_label(meta.base_year + 1)}.",
                   highlight=False)
+        notes = programme_notes(scenario.config, display_path(scenario.path))
+        if notes:
+            out.print(f"{len(notes)} note{'s' if len(notes) != 1 else ''} (not problems):\n"
+                      + "\n".join(f"  - {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)
         return EXIT_OK
     out_dir = args.out or Path("reports") / scenario.name
     draws = args.draws or scenario.config.meta.draws

@@ -192,8 +192,8 @@ def capital_step(config: ScenarioFile, tables: dict[str, pd.DataFrame], areas: t
                  years: np.ndarray, draws: int, seed: int, phases: tuple[str, ...]) -> CapitalStep:
     """Simulate the live projects ``draws`` times and land their places at their schools."""
     projects = live_projects(config)
-    horizon = int(years[-1]) - config.meta.programme_date.year + 2
-    result = simulate_programme(projects, config.programme, config.meta.programme_date, draws, seed,
+    horizon = int(years[-1]) - config.meta.as_at.year + 2
+    result = simulate_programme(projects, config.programme, config.meta.as_at, draws, seed,
                                 horizon_years=max(horizon, 1))
     extra = new_schools(projects, tables["schools"])
     schools = pd.concat([tables["schools"], extra], ignore_index=True) if not extra.empty else tables["schools"]

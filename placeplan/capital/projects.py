@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from placeplan.capital.delivery import delivery_of, delivery_text
 from placeplan.scenario.schema import CapitalProject
 
 
@@ -13,17 +14,19 @@ def opening_academic_year(date) -> int:
 
 
 def done_before(project: CapitalProject, programme_date) -> bool:
-    """A project already complete and open before the programme date (its cost is spent)."""
+    """A project already complete and open before the programme date, by its status. Where a project stands at
+    ``as_at`` is ``capital.delivery.is_open``; what it still has to spend, ``ProgrammeResult.to_spend_gbp``."""
     return project.status == "complete" and project.planned_opening < programme_date
 
 
-def projects_table(projects: dict[str, CapitalProject], schools: pd.DataFrame) -> pd.DataFrame:
+def projects_table(projects: dict[str, CapitalProject], schools: pd.DataFrame, as_at=None) -> pd.DataFrame:
     """Capital projects with their places, planned opening, cost and evidence.
 
     Returns one row per project and provision: project, name, school_id, school_name, kind,
     status, provision, places_change [places], pan_before, pan_after [pupils per year group],
     phasing, temporary, planned_opening [date], planned_opening_year [academic year],
-    cost_gbp [GBP], price_year, funding_source, evidence (figure=tag; ...).
+    cost_gbp [GBP], price_year, spent_gbp [GBP, blank if not known], funding_source, evidence
+    (figure=tag; ...), and with ``as_at`` given, delivery_state and delivery (the state in words).
     """
     names = dict(zip(schools["school_id"], schools["name"]))
     rows = []
@@ -48,10 +51,22 @@ def projects_table(projects: dict[str, CapitalProject], schools: pd.DataFrame) -
                 "planned_opening_year": opening_academic_year(project.planned_opening),
                 "cost_gbp": project.cost.estimate_gbp if project.cost else None,
                 "price_year": project.cost.price_year if project.cost else None,
+                "spent_gbp": project.delivery.spent_gbp if project.delivery else None,
                 "funding_source": project.funding_source,
-                "evidence": "; ".join(f"{k}={v}" for k, v in project.evidence.items()),
+                "evidence": "; ".join(f"{k}={v}" for k, v in evidence(project).items()),
+                **({"delivery_state": delivery_of(project, as_at).state, "delivery": delivery_text(project, as_at)}
+                   if as_at is not None else {}),
             })
     columns = ["project", "name", "school_id", "school_name", "planning_area", "kind", "status", "provision",
                "places_change", "pan_before", "pan_after", "phasing", "temporary", "planned_opening",
-               "planned_opening_year", "cost_gbp", "price_year", "funding_source", "evidence"]
+               "planned_opening_year", "cost_gbp", "price_year", "spent_gbp", "funding_source", "evidence"]
+    columns += ["delivery_state", "delivery"] if as_at is not None else []
     return pd.DataFrame(rows, columns=columns)
+
+
+def evidence(project: CapitalProject) -> dict[str, str]:
+    """The project's evidence tags, with its delivery state's as ``delivery`` when given."""
+    tags = dict(project.evidence)
+    if project.delivery is not None and project.delivery.evidence is not None:
+        tags.setdefault("delivery", project.delivery.evidence)
+    return tags

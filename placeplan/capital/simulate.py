@@ -6,7 +6,11 @@ each April). Planning decisions wait for the next committee meeting. Random quan
 (stage durations, risk events) are sampled up front for every draw with numpy, so the
 simulation kernel itself is deterministic given its inputs and does no I/O.
 
-Time is measured in months from the programme date.
+Time is measured in months from the run's reference date ``as_at``. The simulation starts there, from
+each project's delivery state (``capital.delivery``): a stage under way since a date has its duration
+drawn given the time it has already lasted, and only the rest is simulated; later stages as usual;
+a project not started whose start has passed starts at ``as_at``; opened and complete projects open
+on their recorded date in every draw, with no draws of their own.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from placeplan.scenario.schema import CapitalProject, Programme
+from placeplan.capital.delivery import OPEN_STATES, StagesAhead, delivery_of, spent_to_date, stages_ahead
+from placeplan.capital.durations import pert, remaining_months, triangular
+from placeplan.scenario.schema import CapitalProject, Delivery, Programme
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,8 @@ class ProjectPlan:
 
     key: str
     stages: tuple[StagePlan, ...]
-    start_month: float  # months after the programme date
+    start_month: float  # months after as_at, never below 0
+    under_way: bool  # the first stage began before as_at (it holds the team from the start)
     opening_months: tuple[int, ...]  # 1-12
     depends_on: tuple[int, ...]  # indices of other plans
     cost_gbp: float
@@ -49,7 +56,8 @@ class ProjectPlan:
 class ProgrammeDraws:
     """Sampled random inputs, one row per draw.
 
-    durations : (draw, project, stage) [months], NaN where a project has fewer stages
+    durations : (draw, project, stage) [months] of the stages still to do, the one under way only its time still
+        to run; NaN where a project has fewer stages
     refusal_delay : (draw, project) [months] extra planning time after a refusal (0 if none)
     failure_delay : (draw, project) [months] re-procurement time after a contractor failure (0 if none)
     overrun : (draw, project) [fraction] cost overrun (0 if none)
@@ -73,44 +81,27 @@ def date_of_month_number(number: float) -> dt.date:
 
 
 def compile_projects(projects: dict[str, CapitalProject], programme: Programme,
-                     programme_date: dt.date) -> list[ProjectPlan]:
-    """Turn scenario projects into simulation plans (stages still to do, numeric times)."""
+                     as_at: dt.date) -> list[ProjectPlan]:
+    """Turn scenario projects (none open yet) into simulation plans: stages still to do, months after ``as_at``.
+
+    The stage under way has already drawn its money (its ``spend_share`` is not drawn again).
+    """
     keys = list(projects)
-    origin = month_number(programme_date)
     plans = []
     for key, project in projects.items():
+        ahead = stages_ahead(project, as_at)
+        external = project.funding_source in programme.external_funding_sources
         stages = tuple(
             StagePlan(stage.name, stage.name in programme.team_stages, stage.name in programme.planning_stages,
-                      stage.name in programme.construction_stages, stage.spend_share)
-            for stage in project.stages if not stage.done)
+                      stage.name in programme.construction_stages,
+                      0.0 if external or (k == 0 and ahead.under_way) else stage.spend_share)
+            for k, stage in enumerate(ahead.stages))
         plans.append(ProjectPlan(
-            key=key, stages=stages if project.funding_source not in programme.external_funding_sources
-            else tuple(StagePlan(st.name, st.needs_team, st.planning, st.construction, 0.0) for st in stages),
-            start_month=month_number(project.start) - origin,
-            opening_months=project.opening_months,
+            key=key, stages=stages, start_month=month_number(ahead.start) - month_number(as_at),
+            under_way=ahead.under_way, opening_months=project.opening_months,
             depends_on=tuple(keys.index(d) for d in project.depends_on if d in keys),
             cost_gbp=project.cost.estimate_gbp if project.cost else 0.0))
     return plans
-
-
-def _triangular(rng: np.random.Generator, lo, mode, hi, size) -> np.ndarray:
-    lo, mode, hi = (np.asarray(v, dtype=float) for v in (lo, mode, hi))
-    width = hi - lo
-    u = rng.random(size)
-    safe = np.where(width > 0, width, 1.0)
-    c = np.where(width > 0, (mode - lo) / safe, 0.5)
-    left = lo + np.sqrt(u * safe * (mode - lo))
-    right = hi - np.sqrt((1 - u) * safe * (hi - mode))
-    return np.where(width > 0, np.where(u < c, left, right), lo)
-
-
-def _pert(rng: np.random.Generator, lo, mode, hi, size) -> np.ndarray:
-    lo, mode, hi = (np.asarray(v, dtype=float) for v in (lo, mode, hi))
-    width = hi - lo
-    safe = np.where(width > 0, width, 1.0)
-    alpha = 1 + 4 * (mode - lo) / safe
-    beta = 1 + 4 * (hi - mode) / safe
-    return np.where(width > 0, lo + rng.beta(alpha, beta, size) * safe, lo)
 
 
 def project_rng(seed: int, key: str) -> np.random.Generator:
@@ -123,34 +114,58 @@ def project_rng(seed: int, key: str) -> np.random.Generator:
 
 
 def sample_programme(projects: dict[str, CapitalProject], programme: Programme, draws: int,
-                     seed: int) -> ProgrammeDraws:
+                     seed: int, as_at: dt.date) -> ProgrammeDraws:
     """Sample stage durations and risk events for every draw, vectorised over draws.
 
-    Durations follow each stage's triangular or PERT (min, mode, max) [months]. Each risk
-    happens with its probability, independently per draw and project; its delay (or overrun
-    share) is triangular. Only stages not yet done are sampled, in the order of
-    ``compile_projects``; each project uses its own stream (``project_rng``).
+    Durations follow each stage's triangular or PERT (min, mode, max) [months]; the stage under way at
+    ``as_at`` draws only its time still to run, given the time it has lasted (``durations.remaining_months``).
+    Each risk happens with its probability, independently per draw and project (a contractor failure in a
+    construction stage under way only in the part still to run: ``_failure_chance``); its delay (or overrun
+    share) is triangular. Only stages still to do are sampled, in the order of ``compile_projects``; each project uses
+    its own stream (``project_rng``). Pass only projects not yet open.
     """
-    todo = [[s for s in p.stages if not s.done] for p in projects.values()]
-    n_proj = len(todo)
-    n_stage = max((len(t) for t in todo), default=0)
+    ahead = [stages_ahead(p, as_at) for p in projects.values()]
+    n_proj = len(ahead)
+    n_stage = max((len(a.stages) for a in ahead), default=0)
     durations = np.full((draws, n_proj, n_stage), np.nan)
     refusal = np.zeros((draws, n_proj))
     failure = np.zeros((draws, n_proj))
     overrun = np.zeros((draws, n_proj))
-    for j, ((key, project), stages) in enumerate(zip(projects.items(), todo)):
+    for j, ((key, project), left) in enumerate(zip(projects.items(), ahead)):
         rng = project_rng(seed, key)
-        for k, stage in enumerate(stages):
-            sampler = _pert if stage.distribution == "pert" else _triangular
+        for k, stage in enumerate(left.stages):
+            if k == 0 and left.under_way:
+                durations[:, j, k] = remaining_months(rng.random(draws), stage, left.elapsed_months)
+                continue
+            sampler = pert if stage.distribution == "pert" else triangular
             durations[:, j, k] = sampler(rng, stage.min_months, stage.mode_months, stage.max_months, draws)
         risks = project.risks or programme.default_risks
-        for risk, out in ((risks.planning_refusal, refusal), (risks.contractor_failure, failure)):
-            happens = rng.random(draws) < risk.probability
-            out[:, j] = happens * _triangular(rng, risk.min_months, risk.mode_months, risk.max_months, draws)
+        failing = risks.contractor_failure.probability
+        if left.stages:
+            failing = _failure_chance(failing, left, durations[:, j, 0], programme)
+        for risk, out, chance in ((risks.planning_refusal, refusal, risks.planning_refusal.probability),
+                                  (risks.contractor_failure, failure, failing)):
+            happens = rng.random(draws) < chance
+            out[:, j] = happens * triangular(rng, risk.min_months, risk.mode_months, risk.max_months, draws)
         cost = risks.cost_overrun
         happens = rng.random(draws) < cost.probability
-        overrun[:, j] = happens * _triangular(rng, cost.min_share, cost.mode_share, cost.max_share, draws)
+        overrun[:, j] = happens * triangular(rng, cost.min_share, cost.mode_share, cost.max_share, draws)
     return ProgrammeDraws(durations, refusal, failure, overrun)
+
+
+def _failure_chance(p: float, left: StagesAhead, remaining: np.ndarray, programme: Programme):
+    """Chance of a contractor failure still ahead, per draw [fraction].
+
+    ``p`` (the chance over a whole construction stage), unless the only construction stage ahead is the one under
+    way: a failure is then taken as equally likely at any time of that stage and not to have happened in the ``e``
+    months it has lasted, so with ``r`` months to run of ``T = e + r`` the chance is p (r / T) / (1 - p e / T).
+    """
+    names = programme.construction_stages
+    if not left.under_way or left.stages[0].name not in names or any(s.name in names for s in left.stages[1:]):
+        return p
+    total = left.elapsed_months + remaining
+    safe = np.where(total > 0, total, 1.0)
+    return np.where(total > 0, p * (remaining / safe) / np.maximum(1 - p * left.elapsed_months / safe, 1e-12), 0.0)
 
 
 def _next_month_start(absolute: float, months: tuple[int, ...]) -> float:
@@ -163,27 +178,28 @@ def _next_month_start(absolute: float, months: tuple[int, ...]) -> float:
 
 
 def simulate_draw(plans: list[ProjectPlan], draws: ProgrammeDraws, d: int, programme: Programme,
-                  programme_date: dt.date, horizon_months: float) -> np.ndarray:
-    """Run the programme once (draw ``d``); returns each project's handover time [months], NaN if unfinished.
+                  as_at: dt.date, horizon_months: float) -> np.ndarray:
+    """Run the programme once (draw ``d``) from ``as_at``; returns each project's handover [months after
+    ``as_at``], NaN if unfinished.
 
     Shared constraints: the delivery team (``programme.team_size`` projects at once in team
     stages), the capital budget (topped up each April from ``programme.funding``; each stage draws
     ``spend_share`` of its project's cost when it starts and waits for money if short), and the
     planning committee (a planning stage ends at the next meeting; a refusal adds the
-    resubmission time and waits for another meeting).
+    resubmission time and waits for another meeting). Projects under way at ``as_at`` claim the team first.
     """
-    # Projects already under way started before the programme date: time may begin below 0.
-    env = simpy.Environment(initial_time=min([0.0] + [p.start_month for p in plans]))
+    env = simpy.Environment(initial_time=0.0)
     team = simpy.Resource(env, capacity=programme.team_size)
-    origin = month_number(programme_date)
+    origin = month_number(as_at)
     budget = None
     if programme.funding:
         budget = simpy.Container(env, init=programme.opening_balance_gbp)
         env.process(_funding(env, budget, programme, origin))
     finished = [env.event() for _ in plans]
     handover = np.full(len(plans), np.nan)
-    for j, plan in enumerate(plans):
-        env.process(_project(env, j, plan, draws, d, team, budget, finished, handover, programme, origin))
+    order = sorted(range(len(plans)), key=lambda j: not plans[j].under_way)  # stable: under way first
+    for j in order:
+        env.process(_project(env, j, plans[j], draws, d, team, budget, finished, handover, programme, origin))
     env.run(until=horizon_months)
     return handover
 
@@ -229,35 +245,45 @@ class ProgrammeResult:
     """Simulated delivery of the programme.
 
     keys : project keys, in column order
-    handover_month : (draw, project) months after the programme date, NaN if not within the horizon
+    as_at : the reference date the simulation starts from
+    delivery : each project's delivery state at ``as_at`` (``capital.delivery.delivery_of``)
+    handover_month : (draw, project) months after ``as_at``, NaN if not within the horizon (and for projects
+        already open, which are not simulated)
     opening : (draw, project) absolute month number of opening (first of the opening month), NaN if never
     opening_year : (draw, project) academic year the places open in, -1 if never [academic year]
     cost_gbp : (draw, project) outturn cost in prices of the opening year [GBP]
+    to_spend_gbp : (draw, project) cost still to spend: outturn cost - spent to date, at least 0; a complete
+        project whose spending is not known has nothing left to spend [GBP]
     """
 
     keys: tuple[str, ...]
+    as_at: dt.date
+    delivery: tuple[Delivery, ...]
     handover_month: np.ndarray
     opening: np.ndarray
     opening_year: np.ndarray
     cost_gbp: np.ndarray
+    to_spend_gbp: np.ndarray
 
 
-def simulate_programme(projects: dict[str, CapitalProject], programme: Programme, programme_date: dt.date,
+def simulate_programme(projects: dict[str, CapitalProject], programme: Programme, as_at: dt.date,
                        draws: int, seed: int, horizon_years: int = 15) -> ProgrammeResult:
-    """Simulate the delivery of ``projects`` ``draws`` times.
+    """Simulate the delivery of ``projects`` ``draws`` times, from their delivery states at ``as_at``.
 
-    Projects with status ``complete`` open at their planned date in every draw; withdrawn
-    projects are left out (pass only the projects to simulate). Outturn cost = estimate ×
-    (1 + overrun) × (1 + construction_inflation) ^ (opening year − price year).
+    Projects opened or complete at ``as_at`` open on their recorded date in every draw, with no draws (nor
+    cost overrun); the others are simulated from ``as_at``. Withdrawn projects are left out (pass only the
+    projects to simulate). Outturn cost = estimate × (1 + overrun) × (1 + construction_inflation) ^ (opening
+    year − price year).
     """
-    live = {k: p for k, p in projects.items() if p.status != "complete"}
-    plans = compile_projects(live, programme, programme_date)
-    sampled = sample_programme(live, programme, draws, seed)
+    states = {k: delivery_of(p, as_at) for k, p in projects.items()}
+    live = {k: p for k, p in projects.items() if states[k].state not in OPEN_STATES}
+    plans = compile_projects(live, programme, as_at)
+    sampled = sample_programme(live, programme, draws, seed, as_at)
     horizon = horizon_years * 12.0
-    handover_live = np.array([simulate_draw(plans, sampled, d, programme, programme_date, horizon)
+    handover_live = np.array([simulate_draw(plans, sampled, d, programme, as_at, horizon)
                               for d in range(draws)]).reshape(draws, len(plans))
     keys = tuple(projects)
-    origin = month_number(programme_date)
+    origin = month_number(as_at)
     handover = np.full((draws, len(keys)), np.nan)
     opening = np.full((draws, len(keys)), np.nan)
     overrun = np.zeros((draws, len(keys)))
@@ -270,14 +296,19 @@ def simulate_programme(projects: dict[str, CapitalProject], programme: Programme
                              for h in handover_live[:, i]]
             overrun[:, j] = sampled.overrun[:, i]
         else:
-            opening[:, j] = month_number(project.planned_opening)
+            opening[:, j] = math.floor(month_number(states[key].opened) + 1e-9)
     opening_year = np.where(np.isnan(opening), -1,
                             np.floor((np.nan_to_num(opening) - 8) / 12)).astype(int)
     cost = np.zeros((draws, len(keys)))
+    to_spend = np.zeros((draws, len(keys)))
     for j, key in enumerate(keys):
         project = projects[key]
         if project.cost is None:
             continue
         years = np.where(opening_year[:, j] >= 0, opening_year[:, j] - project.cost.price_year, 0).clip(min=0)
         cost[:, j] = project.cost.estimate_gbp * (1 + overrun[:, j]) * (1 + programme.construction_inflation) ** years
-    return ProgrammeResult(keys, handover, opening, opening_year, cost)
+        spent = spent_to_date(project, as_at)
+        if spent is None and states[key].state != "complete":
+            spent = 0.0
+        to_spend[:, j] = 0.0 if spent is None else np.maximum(cost[:, j] - spent, 0.0)
+    return ProgrammeResult(keys, as_at, tuple(states.values()), handover, opening, opening_year, cost, to_spend)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from placeplan.capital.delivery import OPEN_STATES, delivery_text
 from placeplan.capital.projects import opening_academic_year
 from placeplan.capital.simulate import ProgrammeResult
 from placeplan.capacity.units import CapacityTimeline
@@ -14,33 +15,48 @@ from placeplan.scenario.schema import CapitalProject
 
 def programme_summary(result: ProgrammeResult, projects: dict[str, CapitalProject], years: np.ndarray,
                       quantiles: tuple[float, ...]) -> pd.DataFrame:
-    """One row per project: planned and simulated opening, chance of opening by each September, cost.
+    """One row per project: delivery state, planned and simulated opening, chance of opening by each September, cost.
 
     Opening years are academic years; a draw in which a project does not open within the
     simulated horizon counts as not open in every year and sets the opening-year quantiles it
-    reaches to blank. Returns project, name, status, planned_opening_year, p_on_time (chance of
-    opening in or before the planned academic year), opening_year_pXX, p_open_by_YYYY for each
-    academic year, cost_gbp_mean and cost_gbp_pXX [GBP, outturn prices].
+    reaches to blank. Returns project, name, status, delivery_state, delivery (the state at ``as_at`` in words),
+    delivery_stage, delivery_since, opened (date, for opened and complete projects), start_slipped (not started,
+    and its start has passed: it starts at ``as_at``), planned_opening_year, p_on_time (chance of opening in or
+    before the planned academic year), opening_year_pXX, p_open_by_YYYY for each academic year, cost_gbp_mean and
+    cost_gbp_pXX [GBP, outturn prices], spent_gbp [GBP, blank if not known], cost_to_spend_gbp_mean and
+    cost_to_spend_gbp_pXX [GBP]. An opened or complete project opens on its recorded date: its opening years
+    are that year and its chances are blank (it is not a probability).
     """
     rows = []
     names = quantile_columns(quantiles)
     for j, key in enumerate(result.keys):
-        project = projects[key]
+        project, state = projects[key], result.delivery[j]
         opened = result.opening_year[:, j]
         never = opened < 0
         planned = opening_academic_year(project.planned_opening)
-        row = {"project": key, "name": project.name, "status": project.status, "planned_opening_year": planned,
-               "p_on_time": float(np.mean(~never & (opened <= planned)))}
+        is_open = state.state in OPEN_STATES
+        row = {"project": key, "name": project.name, "status": project.status, "delivery_state": state.state,
+               "delivery": delivery_text(project, result.as_at), "delivery_stage": state.stage,
+               "delivery_since": state.since.isoformat() if state.since else None,
+               "opened": state.opened.isoformat() if state.opened else None,
+               "start_slipped": state.state == "not_started" and project.start < result.as_at,
+               "planned_opening_year": planned,
+               "p_on_time": np.nan if is_open else float(np.mean(~never & (opened <= planned)))}
         sortable = np.where(never, np.inf, opened.astype(float))
         for name, q in zip(names, quantiles):
             value = np.quantile(sortable, q, method="inverted_cdf")
             row[f"opening_year_{name}"] = int(value) if np.isfinite(value) else None
         for year in years:
-            row[f"p_open_by_{int(year)}"] = float(np.mean(~never & (opened <= year)))
+            row[f"p_open_by_{int(year)}"] = np.nan if is_open else float(np.mean(~never & (opened <= year)))
         costs = result.cost_gbp[:, j]
         row["cost_gbp_mean"] = float(costs.mean())
         for name, q in zip(names, quantiles):
             row[f"cost_gbp_{name}"] = float(np.quantile(costs, q))
+        row["spent_gbp"] = state.spent_gbp
+        left = result.to_spend_gbp[:, j]
+        row["cost_to_spend_gbp_mean"] = float(left.mean())
+        for name, q in zip(names, quantiles):
+            row[f"cost_to_spend_gbp_{name}"] = float(np.quantile(left, q))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -78,7 +78,8 @@ def print_programme(console: Console, results) -> None:
     for row in results.programme.itertuples(index=False):
         likely = f"{_ay(row.opening_year_p50)} ({_ay(row.opening_year_p05)}-{_ay(row.opening_year_p95)})"
         out.add_row(row.name, f"{row.places_change:+d} {row.provision}", _ay(row.planned_opening_year),
-                    f"{row.p_on_time:.0%}", likely, _num(row.cost_gbp_p50))
+                    row.delivery_state if pd.isna(row.p_on_time) else f"{row.p_on_time:.0%}", likely,
+                    _num(row.cost_gbp_p50))
     console.print(out)
 
 

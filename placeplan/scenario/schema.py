@@ -49,7 +49,8 @@ class Meta(Model):
     draws: int = Field(default=1000, ge=1, le=100_000)
     """Default number of Monte Carlo draws [draws]."""
     programme_date: dt.date | None = None
-    """Date the capital programme's status was last confirmed [date]; blank: `as_at`."""
+    """Date the capital programme's facts were last confirmed [date]; blank: `as_at`. The simulation itself starts at
+    `as_at`, from each project's `delivery` state."""
     data_root: str = "."
     """Folder, relative to the scenario file, that every referenced file must lie within."""
 
@@ -182,7 +183,8 @@ class Stage(Model):
     distribution: Literal["triangular", "pert"] = "triangular"
     """Shape of the duration distribution."""
     done: bool = False
-    """True when the stage is already complete at the programme date."""
+    """True when the stage was already complete at `meta.as_at`. A project's `delivery` state says the same more
+    directly (the stages before the one it is in are done); both may be given if they agree."""
     spend_share: float = Field(default=0.0, ge=0, le=1)
     """Share of the project's cost drawn from the capital budget when the stage starts [fraction]."""
 
@@ -275,6 +277,45 @@ class Cost(Model):
     """Year whose prices the figures are in [calendar year]."""
 
 
+DELIVERY_STATES = ("not_started", "in_stage", "opened", "complete")
+
+
+class Delivery(Model):
+    """Where a capital project stands at the run's reference date (`meta.as_at`), and what it has spent, e.g.
+    `{state: in_stage, stage: construction, since: 2025-09-29, spent_gbp: 6000000}` or `{state: opened, opened:
+    2026-09-01, evidence: assumed}`."""
+
+    state: Literal[DELIVERY_STATES]  # type: ignore[valid-type]
+    """not_started: no stage begun yet (stages marked `done` may precede it); in_stage: in `stage` since `since`,
+    the stages before it done; opened: its places opened on `opened` (the building may still be finishing);
+    complete: opened on `opened` and finished. Opened and complete projects open on that date in every draw."""
+    stage: str | None = None
+    """With in_stage: the stage under way, one of the project's `stages` by name."""
+    since: dt.date | None = None
+    """With in_stage: when that stage began [date, on or before `as_at`]; the simulation draws its duration given that
+    it has already lasted this long, and only the rest from `as_at`."""
+    opened: dt.date | None = None
+    """With opened or complete: when the places opened [date, on or before `as_at`]."""
+    spent_gbp: float | None = Field(default=None, ge=0)
+    """Money spent on the project to date [GBP]; blank: not known (nothing is taken as spent, except on a complete
+    project, taken as fully spent). Cost still to spend = outturn cost - this."""
+    evidence: Literal["found", "inferred", "assumed"] | None = None
+    """Whether the state was found in a source, inferred or assumed (an assumption is shown as to be confirmed)."""
+
+    @model_validator(mode="after")
+    def _fields_of_state(self) -> Delivery:
+        needs = {"not_started": (), "in_stage": ("stage", "since"), "opened": ("opened",),
+                 "complete": ("opened",)}[self.state]
+        missing = [name for name in needs if getattr(self, name) is None]
+        extra = [name for name in ("stage", "since", "opened") if name not in needs and getattr(self, name) is not None]
+        if missing:
+            raise ValueError(f"state {self.state} needs {' and '.join(missing)}")
+        if extra:
+            raise ValueError(f"{' and '.join(extra)} given with state {self.state} "
+                             f"(expected {', '.join(needs) or 'neither stage, since nor opened'})")
+        return self
+
+
 class CapitalProject(Model):
     """A capital project: a rebuild, expansion, new school, resourced provision or stop-gap."""
 
@@ -291,7 +332,9 @@ class CapitalProject(Model):
     places: tuple[PlaceChange, ...] = ()
     """Places added or removed."""
     start: dt.date
-    """When the first unfinished stage started or can start [date]; a date before the programme date means it is under way."""
+    """When the project's first unfinished stage started or can start [date]. With `delivery: {state: not_started}`,
+    a start before `meta.as_at` has slipped: the project starts at `as_at` (and `placeplan validate` says so). With no
+    `delivery` given, a start before `as_at` means the first stage not marked `done` has been under way since it."""
     planned_opening: dt.date
     """Opening date in the council's plan [date]."""
     opening_months: tuple[int, ...] = Field(default=(9,), min_length=1)
@@ -300,6 +343,10 @@ class CapitalProject(Model):
     """Delivery stages in order."""
     cost: Cost | None = None
     """Capital cost."""
+    delivery: Delivery | None = None
+    """Where the project stands at `meta.as_at` (not started, in a stage since a date, opened, complete) and the money
+    spent to date. Blank: taken from `status` (complete: opened on `planned_opening`), the stages marked `done` and
+    `start` (before `as_at`: the first stage not done has been under way since `start`; else not started)."""
     funding_source: str | None = None
     """e.g. basic_need, high_needs_capital, council_borrowing, dfe_free_schools."""
     depends_on: tuple[str, ...] = ()
@@ -335,7 +382,8 @@ class Programme(Model):
     funding: tuple[FundingLine, ...] = ()
     """Capital budget lines by financial year; empty means money never delays a stage."""
     opening_balance_gbp: float = Field(default=0.0, ge=0)
-    """Capital budget available at the programme date [GBP]."""
+    """Capital budget available at `meta.as_at`, where the simulation starts [GBP]; funding lines of earlier years
+    are added to it at once."""
     external_funding_sources: tuple[str, ...] = ("dfe_free_schools",)
     """Funding sources outside the council's budget: projects funded by them never wait for money."""
     planning_committee_months: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)

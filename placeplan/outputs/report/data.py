@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from placeplan.capital.projects import done_before
+from placeplan.capital.delivery import is_open
 from placeplan.outputs.fmt import is_blank
 from placeplan.pipeline import YEAR_GROUPS
 
@@ -84,7 +84,8 @@ def bands(results, area: Area, years: list[int]) -> dict[str, np.ndarray]:
     return {"pupils_low": d_low, "pupils_high": d_high, "places_low": p_low, "places_high": p_high}
 
 
-PROGRAMME_COLUMNS = ["project", "name", "status", "provision", "places_change", "planned_opening_year", "p_on_time",
+PROGRAMME_COLUMNS = ["project", "name", "status", "delivery_state", "delivery", "provision", "places_change",
+                     "planned_opening_year", "p_on_time",
                      "opening_year_p05", "opening_year_p50", "opening_year_p95", "cost_gbp_mean", "cost_gbp_p05",
                      "cost_gbp_p50", "cost_gbp_p95", "funding_source"]
 
@@ -98,7 +99,7 @@ def programme_table(results) -> pd.DataFrame:
 
 def project_places(results) -> pd.DataFrame:
     """Live projects with where their places go: project, name, short, provision, places, planning_area,
-    planned_year, likely_year, p05_year, p95_year, p_on_time, status."""
+    planned_year, likely_year, p05_year, p95_year, p_on_time, status, delivery_state, delivery."""
     programme = programme_table(results)
     plan = results.capital_projects
     schools = results.scenario.tables["schools"].set_index("school_id")
@@ -119,27 +120,35 @@ def project_places(results) -> pd.DataFrame:
                      "places": row.places_change, "planning_area": area, "status": row.status,
                      "planned_year": int(sim["planned_opening_year"]),
                      "likely_year": sim.get("opening_year_p50"), "p05_year": sim.get("opening_year_p05"),
-                     "p95_year": sim.get("opening_year_p95"), "p_on_time": sim.get("p_on_time")})
+                     "p95_year": sim.get("opening_year_p95"), "p_on_time": sim.get("p_on_time"),
+                     "delivery_state": sim.get("delivery_state"), "delivery": sim.get("delivery")})
     return pd.DataFrame(rows, columns=["project", "name", "short", "provision", "places", "planning_area", "status",
-                                       "planned_year", "likely_year", "p05_year", "p95_year", "p_on_time"])
+                                       "planned_year", "likely_year", "p05_year", "p95_year", "p_on_time",
+                                       "delivery_state", "delivery"])
 
 
 def in_delivery(results) -> pd.DataFrame:
-    """Programme rows still being delivered at the programme date (``capital.projects.done_before``)."""
+    """Programme rows not yet open at the reference date (``capital.delivery.is_open``)."""
     table = programme_table(results)
     config = results.scenario.config
-    done = table["project"].map(lambda key: done_before(config.capital_projects[key], config.meta.programme_date))
+    done = table["project"].map(lambda key: is_open(config.capital_projects[key], config.meta.as_at))
     return table[~done.astype(bool)].reset_index(drop=True)
 
 
-def programme_cost(results) -> dict[str, float] | None:
-    """Cost still to spend on projects in delivery: mean and 5-95% of the total over draws."""
-    keep = set(in_delivery(results)["project"])
+def programme_cost(results) -> dict | None:
+    """Cost still to spend on the live projects (outturn cost - spent to date): mean and 5-95% of the total over
+    draws, and ``unknown``: names of projects with money still to spend whose spending to date is not known (their
+    whole cost is counted). None when nothing is left to spend."""
+    programme = results.capital.programme
+    left = programme.to_spend_gbp
+    keep = [j for j in range(len(programme.keys)) if left[:, j].max() > 0]
     if not keep:
         return None
-    programme = results.capital.programme
-    total = programme.cost_gbp[:, [j for j, k in enumerate(programme.keys) if k in keep]].sum(axis=1)
-    return {"mean": float(total.mean()), "low": float(np.quantile(total, LOW)), "high": float(np.quantile(total, HIGH))}
+    total = left[:, keep].sum(axis=1)
+    projects = results.scenario.config.capital_projects
+    unknown = [projects[programme.keys[j]].name for j in keep if programme.delivery[j].spent_gbp is None]
+    return {"mean": float(total.mean()), "low": float(np.quantile(total, LOW)), "high": float(np.quantile(total, HIGH)),
+            "unknown": unknown}
 
 
 def map_class(needed: float, spare_pct: float) -> str:

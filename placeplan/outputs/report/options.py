@@ -72,7 +72,8 @@ def _added_projects(comparison) -> Table | None:
     for r in openings[openings["option"] != "base"].itertuples():
         if (r.project, r.planned_opening_year) in base_keys:
             continue
-        rows.append([str(r.option), str(r.name), ay(r.planned_opening_year), pct(r.p_on_time),
+        rows.append([str(r.option), str(r.name), ay(r.planned_opening_year),
+                     pct(r.p_on_time) if not is_blank(r.p_on_time) else str(getattr(r, "delivery_state", "")),
                      f"{ay(r.opening_year_p50)} ({ay(r.opening_year_p05)} to {ay(r.opening_year_p95)})",
                      f"{gbp(getattr(r, 'cost_gbp_p50', None))}"])
     if not rows:

@@ -243,14 +243,22 @@ def _area_sentence(rows: pd.DataFrame, band: dict, nor, base_year: int, projects
         text += (f"A shortfall is not more likely than not in any year to {ay(years[-1])}; the highest chance is "
                  f"{pct(peak['p_shortfall'])} in {ay(peak['academic_year'])}.")
     if len(projects):
-        text += " Projects: " + join_words([f"{r.name} ({signed(r.places)}, planned {ay(r.planned_year)}, most likely "
+        text += " Projects: " + join_words([f"{r.name} ({signed(r.places)}, {r.delivery})" if _is_open(r) else
+                                            f"{r.name} ({signed(r.places)}, planned {ay(r.planned_year)}, most likely "
                                             f"{ay(r.likely_year)})" for r in projects.itertuples()]) + "."
     return text
 
 
 def _likely(r) -> str:
-    """'2027/28 (2026/27 to 2027/28)': median simulated opening and its 90% range."""
+    """'2027/28 (2026/27 to 2027/28)': median simulated opening and its 90% range; '2026/27 (opened)' once open."""
+    if _is_open(r):
+        return f"{ay(r.opening_year_p50)} ({str(r.delivery_state).replace('_', ' ')})"
     return f"{ay(r.opening_year_p50)} ({ay(r.opening_year_p05)} to {ay(r.opening_year_p95)})"
+
+
+def _is_open(r) -> bool:
+    """A programme row of a project already opened or complete at the reference date (no chances: it is open)."""
+    return getattr(r, "delivery_state", None) in ("opened", "complete")
 
 
 def _markers(projects: pd.DataFrame, first: int, last: int) -> list[charts.Marker]:
@@ -258,6 +266,10 @@ def _markers(projects: pd.DataFrame, first: int, last: int) -> list[charts.Marke
     for r in projects.itertuples():
         label = f"{r.short} {signed(r.places)}"
         likely = None if is_blank(r.likely_year) else int(r.likely_year)
+        if _is_open(r) and likely is not None:
+            if first - 1 <= likely <= last:
+                markers.append(charts.Marker(likely, f"{label}: opened {ay(likely)}", "both"))
+            continue
         if likely == r.planned_year:
             if first - 1 <= likely <= last:
                 markers.append(charts.Marker(likely, f"{label}: planned and most likely {ay(likely)}", "both"))
@@ -295,16 +307,19 @@ def programme_section(results) -> dict:
                       "the planned opening.")
     body = []
     for r in programme.itertuples():
-        body.append([r.name, r.status, f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year),
-                     pct(r.p_on_time), _likely(r),
+        status = f"{r.status}: {r.delivery}" if not is_blank(r.delivery) else r.status
+        body.append([r.name, status, f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year),
+                     str(r.delivery_state) if _is_open(r) else pct(r.p_on_time), _likely(r),
                      gbp(getattr(r, "cost_gbp_p50", None)),
                      gbp_range(getattr(r, "cost_gbp_p05", None), getattr(r, "cost_gbp_p95", None)),
                      str(r.funding_source).replace("_", " ") if not is_blank(r.funding_source) else "–"])
-    live = Table("Capital programme in this run (committed and complete projects), as simulated; costs in outturn "
-                 "prices", ["Project", "Status", "Places", "Planned opening", "Chance on time",
-                            "Most likely opening (90% range)", "Cost, median", "Cost, 90% range", "Funding"],
+    as_at = results.scenario.config.meta.as_at
+    live = Table("Capital programme in this run (committed and complete projects), as simulated from "
+                 f"{as_at.strftime('%-d %B %Y')}; costs in outturn prices",
+                 ["Project", f"Status at {as_at.strftime('%-d %B %Y')}", "Places", "Planned opening",
+                  "Chance on time", "Most likely opening (90% range)", "Cost, median", "Cost, 90% range", "Funding"],
                  body, [False, False, True, True, True, True, True, True, False], css="programme",
-                 widths=[24, 9, 11, 8, 7, 13, 8, 11, 9])
+                 widths=[20, 17, 9, 8, 7, 11, 8, 11, 9])
     if programme.empty:
         live = None
     plan = results.capital_projects
@@ -313,7 +328,8 @@ def programme_section(results) -> dict:
     if not other.empty:
         others = Table("Projects not in this run (proposed or withdrawn): options for placeplan compare",
                        ["Project", "Status", "Places", "Planned opening", "Cost estimate (price year)"],
-                       [[r.name, r.status, f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year),
+                       [[r.name, f"{r.status}: {r.delivery}" if not is_blank(getattr(r, "delivery", None))
+                         else r.status, f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year),
                          f"{gbp(r.cost_gbp)} ({int(r.price_year)})" if not is_blank(r.cost_gbp) else "–"]
                         for r in other.itertuples()], [False, False, True, True, True],
                        widths=[42, 12, 14, 14, 18])

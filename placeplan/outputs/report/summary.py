@@ -157,7 +157,9 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
     if cost:
         facts.append(f"Capital cost still to spend: {gbp(cost['mean'])} expected"
                      + (f" (90% of simulations {gbp_range(cost['low'], cost['high'])})" if not is_blank(cost["low"])
-                        else "") + ", outturn prices.")
+                        else "") + ", outturn prices"
+                     + (f"; spending to date is not known for {join_words(cost['unknown'])}, so their whole cost is "
+                        "counted." if cost["unknown"] else "."))
     if special is not None:
         facts.append(f"Specialist places: {num(special['gap_soon'])} pupils beyond the places in county in "
                      f"{ay(special['year'])} (central; chance of a gap {pct(special['p_soon'])}), "
@@ -186,14 +188,16 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
         delivery_table = Table(
             "What the capital programme delivers, and when (simulated)",
             ["Project", "Places", "Planned opening", "Chance of opening on time", "Most likely opening (90% range)"],
-            [[r.name, f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year), pct(r.p_on_time),
+            [[f"{r.name}: {r.delivery}" if not is_blank(r.delivery) else r.name,
+              f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year), pct(r.p_on_time),
               f"{ay(r.opening_year_p50)} ({ay(r.opening_year_p05)} to {ay(r.opening_year_p95)})"]
              for r in delivery.itertuples()], [False, True, True, True, True], css="delivery",
             widths=[38, 14, 13, 14, 21])
     table = data.programme_table(results)
     complete = table[~table["project"].isin(delivery["project"])]
-    done_text = ("Already open and counted in the places: " + join_words(
-        [f"{r.name} ({ay(r.planned_opening_year)})" for r in complete.itertuples()]) + ".") if len(complete) else ""
+    done_text = ("Already open and counted in the places: " + "; ".join(
+        f"{r.name}: {r.delivery}" if not is_blank(r.delivery) else f"{r.name} ({ay(r.planned_opening_year)})"
+        for r in complete.itertuples()) + ".") if len(complete) else ""
     return {"lead": lead, "key": key, "facts": facts, "short": short_table, "more": more_text,
             "delivery": delivery_table,
             "done": done_text, "soon_year": soon_year,

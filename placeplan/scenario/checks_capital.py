@@ -1,0 +1,162 @@
+"""Capital projects' delivery states against the reference date: problems (refusals) and notes.
+
+``check_delivery_states`` finds contradictions between a project's ``delivery`` block, its stages,
+status, cost and ``meta.as_at`` (in the scenario and in every option's changed projects); each
+problem names the key. ``programme_notes`` finds what is allowed but worth telling an officer
+(``placeplan validate`` prints them without refusing): a project not started whose start has passed
+(it is taken to start at ``as_at``), a state taken from ``start`` because no ``delivery`` was given,
+and a stage that has already outlasted its longest duration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from placeplan.capital.delivery import OPEN_STATES, delivery_of, months_between
+from placeplan.capital.durations import overrun_months
+from placeplan.errors import Problem, ScenarioError
+from placeplan.scenario.schema import CapitalProject, ScenarioFile
+
+
+class Note(Problem):
+    """Something to tell the officer about a scenario that is still usable (same fields as a problem)."""
+
+
+def reference_date(config: ScenarioFile) -> dt.date:
+    """``meta.as_at``, or the programme date when it is blank (as ``scenario.as_at.resolve_dates``)."""
+    return config.meta.as_at or config.meta.programme_date
+
+
+def delivery_problems(key: str, project: CapitalProject, as_at: dt.date, file: str, prefix: str = "") -> list[Problem]:
+    """Contradictions in one project's delivery state; keys are ``{prefix}capital_projects.{key}.…``."""
+    state = project.delivery
+    if state is None:
+        return []
+    where = f"{prefix}capital_projects.{key}"
+    out = []
+
+    def problem(field: str, message: str) -> None:
+        out.append(Problem(file, f"{where}.{field}", message))
+
+    names = [stage.name for stage in project.stages]
+    if state.state == "in_stage":
+        if state.stage not in names:
+            problem("delivery.stage", f"unknown stage {state.stage!r} (expected one of the project's stages: "
+                                      f"{', '.join(names) or 'none given'})")
+        else:
+            first = names.index(state.stage)
+            if project.stages[first].done:
+                problem("delivery.stage", f"in stage {state.stage!r}, but stages.{first} ({state.stage}) is marked "
+                                          "done (expected the stage under way not done: remove its done: true, or "
+                                          "name the stage under way)")
+            later = [f"stages.{i} ({s.name})" for i, s in enumerate(project.stages) if i > first and s.done]
+            if later:
+                problem("delivery.stage", f"in stage {state.stage!r}, but the later {', '.join(later)} "
+                                          f"{'is' if len(later) == 1 else 'are'} marked done (expected only stages "
+                                          "before the one under way done)")
+        if state.since > as_at:
+            problem("delivery.since", f"since {state.since} is after meta.as_at {as_at} (expected the date the stage "
+                                      "began, on or before as_at; a stage not begun yet is state not_started)")
+        if state.since < project.start:
+            problem("delivery.since", f"since {state.since} is before the project's start {project.start} "
+                                      "(expected the stage under way to begin on or after start)")
+    if state.state in OPEN_STATES:
+        if state.opened > as_at:
+            problem("delivery.opened", f"opened {state.opened} is after meta.as_at {as_at} (expected a date on or "
+                                       "before as_at: a project not open yet is not_started or in_stage, and "
+                                       "planned_opening holds its plan)")
+        if state.opened < project.start:
+            problem("delivery.opened", f"opened {state.opened} is before the project's start {project.start} "
+                                       "(expected opened on or after start)")
+    if state.spent_gbp is not None:
+        if project.cost is None:
+            problem("delivery.spent_gbp", f"spent £{state.spent_gbp:,.0f} but the project has no cost (expected "
+                                          "cost.estimate_gbp)")
+        elif state.spent_gbp > project.cost.estimate_gbp:
+            problem("delivery.spent_gbp", f"spent £{state.spent_gbp:,.0f} is more than the cost estimate "
+                                          f"£{project.cost.estimate_gbp:,.0f} (expected spending to date within the "
+                                          "cost; if the cost has risen, raise cost.estimate_gbp)")
+    if project.status == "complete" and state.state not in OPEN_STATES:
+        problem("delivery.state", f"status complete but delivery state {state.state} (expected opened or complete, "
+                                  "or status committed)")
+    if project.status in ("proposed", "withdrawn") and state.state in OPEN_STATES:
+        problem("delivery.state", f"status {project.status} but delivery state {state.state} (a project that has "
+                                  "opened went ahead: expected status committed or complete)")
+    return out
+
+
+def _changed_projects(config: ScenarioFile, file: str):
+    """(option name, key, project) for every project an option adds or changes (options that fail to apply are
+    reported by ``check_options``)."""
+    from placeplan.scenario.options import apply_option
+
+    for name in config.options:
+        try:
+            changed = apply_option(config, name, file)
+        except ScenarioError:
+            continue
+        for key, project in changed.capital_projects.items():
+            if project != config.capital_projects.get(key):
+                yield name, key, project
+
+
+def check_delivery_states(inp) -> list[Problem]:
+    """Delivery states agree with the stages, status, cost and ``meta.as_at``, in the scenario and its options."""
+    config = inp.config
+    if config is None:
+        return []
+    as_at = reference_date(config)
+    problems = []
+    for key, project in config.capital_projects.items():
+        problems += delivery_problems(key, project, as_at, inp.scenario_file)
+    for name, key, project in _changed_projects(config, inp.scenario_file):
+        problems += delivery_problems(key, project, as_at, inp.scenario_file, f"options.{name}.changes.")
+    return problems
+
+
+def project_notes(key: str, project: CapitalProject, as_at: dt.date, file: str, prefix: str = "") -> list[Note]:
+    """What to tell the officer about one project's delivery state at ``as_at``."""
+    where = f"{prefix}capital_projects.{key}"
+    state = delivery_of(project, as_at)
+    out = []
+    if state.state == "not_started" and project.start < as_at:
+        out.append(Note(file, f"{where}.start", f"starts {project.start}, before meta.as_at {as_at}, but has not "
+                                                f"started: it is taken to start on {as_at} (it has slipped); give a "
+                                                "start on or after as_at"))
+    if state.state == "in_stage" and project.delivery is None:
+        out.append(Note(file, where, f"no delivery state given: taken as in {state.stage} since its start "
+                                     f"{project.start} (before meta.as_at {as_at}); say where it stands with "
+                                     "delivery: {state: ..., ...}"))
+    if state.state == "in_stage":
+        stage = next((s for s in project.stages if s.name == state.stage), None)
+        elapsed = months_between(state.since, as_at)
+        if stage is not None and elapsed >= stage.max_months:
+            out.append(Note(file, f"{where}.delivery.since" if project.delivery else f"{where}.start",
+                            f"{stage.name} has lasted {elapsed:.1f} months at meta.as_at, at least its max_months "
+                            f"{stage.max_months:g}: it is taken to finish within a further "
+                            f"{_months(overrun_months(stage))}; check its durations"))
+    return out
+
+
+def _months(value: float) -> str:
+    return f"{value:g} month{'' if value == 1 else 's'}"
+
+
+def programme_notes(config: ScenarioFile, file: str) -> list[Note]:
+    """Notes on the scenario's projects (not withdrawn ones) and on the projects each option adds or changes
+    (unless the scenario's own project already has the same note)."""
+    as_at = reference_date(config)
+    notes: list[Note] = []
+    base: dict[str, set[str]] = {}
+    for key, project in config.capital_projects.items():
+        if project.status == "withdrawn":
+            continue
+        mine = project_notes(key, project, as_at, file)
+        base[key] = {n.message for n in mine}
+        notes += mine
+    for name, key, project in _changed_projects(config, file):
+        if project.status == "withdrawn":
+            continue
+        notes += [n for n in project_notes(key, project, as_at, file, f"options.{name}.changes.")
+                  if n.message not in base.get(key, set())]
+    return notes

@@ -1,0 +1,194 @@
+"""Delivery states checked against the stages, status, cost and reference date; notes at validate; the default."""
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from placeplan.cli import main
+from placeplan.scenario import checks
+from placeplan.scenario.checks import CheckInput
+from placeplan.scenario.checks_capital import check_delivery_states, programme_notes
+from placeplan.scenario.schema import CapitalProject, Option
+
+from conftest import HEREFORDSHIRE
+
+# The toy council's reference date is its programme date, 1 January 2026 (no meta.as_at).
+ANNEX = "capital_projects.oak_special_annex"
+
+
+def with_annex(toy, options=None, **changes):
+    """The toy config with oak_special_annex changed (``stages`` as dicts, others as YAML values)."""
+    data = toy.config.capital_projects["oak_special_annex"].model_dump()
+    data.update(changes)
+    projects = dict(toy.config.capital_projects, oak_special_annex=CapitalProject.model_validate(data))
+    return toy.config.model_copy(update={"capital_projects": projects, "options": options or {}})
+
+
+def problems(toy, config):
+    tables = dict(toy.tables)
+    return check_delivery_states(CheckInput(config, tables, {n: f"{n}.csv" for n in tables}, "toy.yaml"))
+
+
+STAGES = [{"name": "design", "min_months": 2, "mode_months": 3, "max_months": 4, "done": True},
+          {"name": "construction", "min_months": 12, "mode_months": 14, "max_months": 20},
+          {"name": "handover", "min_months": 1, "mode_months": 1, "max_months": 2}]
+
+
+def test_clean_states_have_no_problems(toy):
+    config = with_annex(toy, start=dt.date(2025, 6, 1), stages=STAGES, cost={"estimate_gbp": 1e6, "price_year": 2025},
+                        delivery={"state": "in_stage", "stage": "construction", "since": dt.date(2025, 9, 1),
+                                  "spent_gbp": 4e5, "evidence": "found"})
+    assert problems(toy, config) == []
+    assert check_delivery_states in checks.CHECKS
+
+
+@pytest.mark.parametrize("changes, where, words", [
+    ({"delivery": {"state": "in_stage", "stage": "design", "since": dt.date(2025, 9, 1)}},
+     "delivery.stage", "stages.0 (design) is marked done"),
+    ({"delivery": {"state": "in_stage", "stage": "construction", "since": dt.date(2025, 9, 1)},
+      "stages": [STAGES[0], STAGES[1], dict(STAGES[2], done=True)]},
+     "delivery.stage", "the later stages.2 (handover) is marked done"),
+    ({"delivery": {"state": "in_stage", "stage": "building", "since": dt.date(2025, 9, 1)}},
+     "delivery.stage", "unknown stage 'building' (expected one of the project's stages: design, construction, "
+                       "handover)"),
+    ({"delivery": {"state": "in_stage", "stage": "construction", "since": dt.date(2026, 2, 1)}},
+     "delivery.since", "since 2026-02-01 is after meta.as_at 2026-01-01"),
+    ({"delivery": {"state": "in_stage", "stage": "construction", "since": dt.date(2025, 3, 1)}},
+     "delivery.since", "since 2025-03-01 is before the project's start 2025-06-01"),
+    ({"status": "committed", "delivery": {"state": "opened", "opened": dt.date(2026, 9, 1)}},
+     "delivery.opened", "opened 2026-09-01 is after meta.as_at 2026-01-01"),
+    ({"delivery": {"state": "opened", "opened": dt.date(2025, 9, 1)}},
+     "delivery.state", "status proposed but delivery state opened"),
+    ({"delivery": {"state": "not_started", "spent_gbp": 2e6}},
+     "delivery.spent_gbp", "spent £2,000,000 is more than the cost estimate £1,000,000"),
+    ({"delivery": {"state": "not_started", "spent_gbp": 1e5}, "cost": None},
+     "delivery.spent_gbp", "spent £100,000 but the project has no cost"),
+    ({"status": "complete", "delivery": {"state": "in_stage", "stage": "construction", "since": dt.date(2025, 9, 1)}},
+     "delivery.state", "status complete but delivery state in_stage"),
+    ({"status": "withdrawn", "delivery": {"state": "complete", "opened": dt.date(2025, 9, 1)}},
+     "delivery.state", "status withdrawn but delivery state complete"),
+])
+def test_contradictions_are_refused_with_the_key_named(toy, changes, where, words):
+    base = dict(start=dt.date(2025, 6, 1), stages=STAGES, cost={"estimate_gbp": 1e6, "price_year": 2025})
+    found = problems(toy, with_annex(toy, **{**base, **changes}))
+    assert [p.where for p in found] == [f"{ANNEX}.{where}"]
+    assert words in found[0].message
+
+
+def test_an_option_that_contradicts_is_named_by_the_option(toy):
+    option = Option(description="annex open", changes={f"{ANNEX}.status": "committed", f"{ANNEX}.delivery": {
+        "state": "opened", "opened": dt.date(2026, 9, 1)}})
+    found = problems(toy, with_annex(toy, options={"annex_open": option}))
+    assert [p.where for p in found] == [f"options.annex_open.changes.{ANNEX}.delivery.opened"]
+
+
+def test_a_state_missing_its_date_is_a_schema_problem(toy_copy: Path, capsys):
+    text = toy_copy.read_text().replace(
+        "    start: 2026-04-01\n", "    start: 2026-04-01\n    delivery: {state: in_stage, stage: construction}\n")
+    toy_copy.write_text(text)
+    assert main(["validate", str(toy_copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"{ANNEX}.delivery: Value error, state in_stage needs since" in err
+
+
+# --- notes at validate -----------------------------------------------------------------------------------------
+
+
+def test_past_start_of_a_project_not_started_is_a_note_not_a_problem(toy):
+    slipped = {"start": dt.date(2025, 4, 1), "delivery": {"state": "not_started"}}
+    option = Option(description="start last April", changes={f"{ANNEX}.{k}": v for k, v in slipped.items()})
+    config = with_annex(toy, options={"late_annex": option})
+    assert problems(toy, config) == []
+    notes = programme_notes(config, "toy.yaml")
+    assert [n.where for n in notes] == [f"options.late_annex.changes.{ANNEX}.start"]
+    assert notes[0].message.startswith("starts 2025-04-01, before meta.as_at 2026-01-01, but has not started: it is "
+                                       "taken to start on 2026-01-01 (it has slipped)")
+    base = programme_notes(with_annex(toy, **slipped), "toy.yaml")
+    assert [n.where for n in base] == [f"{ANNEX}.start"]
+
+
+def test_validate_prints_the_notes_and_succeeds(toy_copy: Path, capsys):
+    text = toy_copy.read_text().replace("overrides:\n", (
+        "options:\n  annex_last_spring:\n    description: Oak annex from April 2025.\n    changes:\n"
+        f"      {ANNEX}.status: committed\n      {ANNEX}.start: 2025-04-01\n"
+        f"      {ANNEX}.delivery: {{state: not_started}}\n\noverrides:\n"), 1)
+    toy_copy.write_text(text)
+    assert main(["validate", str(toy_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "is valid" in out and "1 note (not problems):" in out
+    assert f"options.annex_last_spring.changes.{ANNEX}.start: starts 2025-04-01, before meta.as_at 2026-01-01" in out
+
+
+def test_clean_toy_has_no_notes(toy):
+    assert programme_notes(toy.config, "toy.yaml") == []
+
+
+def test_state_taken_from_start_and_a_stage_past_its_longest_are_noted(toy):
+    config = with_annex(toy, start=dt.date(2024, 6, 1), stages=STAGES)  # construction for 19 of 12-20 months
+    assert [n.message.split(":")[0] for n in programme_notes(config, "toy.yaml")] == ["no delivery state given"]
+    late = with_annex(toy, start=dt.date(2024, 3, 1), stages=STAGES)  # 22 months, past its 20
+    assert "construction has lasted 22.0 months at meta.as_at, at least its max_months 20: it is taken to finish " \
+           "within a further 2 months" in programme_notes(late, "toy.yaml")[1].message
+
+
+# --- the Herefordshire default as at 1 December 2026 -------------------------------------------------------------
+
+
+def test_herefordshire_states_as_at_december_2026(hereford_results):
+    config = hereford_results.scenario.config
+    assert config.meta.as_at == config.meta.programme_date == dt.date(2026, 12, 1)
+    states = {k: (p.delivery.state, p.delivery.evidence) for k, p in config.capital_projects.items()}
+    assert states == {
+        "peterchurch_rebuild": ("opened", "assumed"), "aylestone_expansion": ("opened", "assumed"),
+        "hampton_dene_lcc": ("in_stage", "assumed"), "brookfield_works": ("complete", "inferred"),
+        "special_free_school": ("not_started", "found"), "westfield_rebuild": ("not_started", "inferred"),
+        "leominster_special_school": ("not_started", "inferred"), "marlbrook_expansion": ("complete", "inferred")}
+    assert all(p.start >= config.meta.as_at for p in config.capital_projects.values() if p.status == "proposed")
+    assert programme_notes(config, "herefordshire.yaml") == []
+    programme = hereford_results.capital.programme
+    for key in ("peterchurch_rebuild", "aylestone_expansion"):
+        assert (programme.opening_year[:, programme.keys.index(key)] == 2026).all()
+    table = hereford_results.programme.set_index("project")
+    assert table.at["peterchurch_rebuild", "delivery"] == \
+        "opened September 2026 (assumed, to be confirmed by the council)"
+    assert np.isnan(table.at["peterchurch_rebuild", "p_on_time"])
+    assert table.at["hampton_dene_lcc", "delivery"].startswith("in construction since January 2026")
+    lcc = programme.opening[:, programme.keys.index("hampton_dene_lcc")]
+    assert np.nanmin(lcc) >= 2027 * 12  # still being built at 1 December 2026: opens in 2027 at the earliest
+
+
+def test_herefordshire_options_start_in_the_future():
+    from placeplan import load_scenario
+    from placeplan.capital.delivery import delivery_of
+    from placeplan.scenario.options import apply_option
+
+    config = load_scenario(HEREFORDSHIRE).config
+    checked = 0
+    for name in config.options:
+        for key, project in apply_option(config, name).capital_projects.items():
+            if project.status == "committed" and delivery_of(project, config.meta.as_at).state == "not_started":
+                assert project.start >= config.meta.as_at, (name, key, project.start)
+                checked += 1
+    assert checked == 7  # westfield (3 options), leominster (2), the free school, the bulge classrooms
+
+
+def test_report_reads_opened_projects_as_opened(hereford_results):
+    import html as html_lib
+    import re
+
+    from placeplan.outputs.report import render_report_html
+
+    page = html_lib.unescape(re.sub(r"\s+", " ", render_report_html(hereford_results)))
+    start = page.index("Capital programme in this run")
+    table = page[start:page.index("</table>", start)]
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr>\s*<t[dh][^>]*>([^<]+)</t[dh]>.*?</tr>", table)}
+    peterchurch = re.sub(r"<[^>]+>", "|", rows["Peterchurch Primary School rebuild and expansion"])
+    assert "committed: opened September 2026 (assumed, to be confirmed by the council)" in peterchurch
+    assert "|opened|" in peterchurch and "%" not in peterchurch  # no chance of opening: it has opened
+    lcc = re.sub(r"<[^>]+>", "|", rows["Hampton Dene Primary language and communication centre"])
+    assert "in construction since January 2026 (assumed, to be confirmed by the council)" in lcc
+    assert "Already open and counted in the places: Peterchurch Primary School rebuild and expansion: opened " \
+           "September 2026 (assumed, to be confirmed by the council);" in page
+    assert "spending to date is not known for" in page
