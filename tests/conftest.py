@@ -51,3 +51,13 @@ def hereford_results():
     import placeplan
 
     return placeplan.run(HEREFORDSHIRE, draws=200, backtest=False)
+
+
+@pytest.fixture(scope="session")
+def hereford_report():
+    """One run of the default with its back-test (50 draws) and its HTML report, shared by the report tests."""
+    import placeplan
+    from placeplan.outputs.report import render_report_html
+
+    results = placeplan.run(HEREFORDSHIRE, draws=50)
+    return results, render_report_html(results)

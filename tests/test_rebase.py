@@ -194,13 +194,20 @@ def test_herefordshire_rebased_on_dfe_january_totals():
 
 
 def test_as_at_before_the_latest_census_moves_the_base_back():
-    earlier = load_scenario(TOY.parent / "herefordshire.yaml", sets=[("meta.as_at", dt.date(2025, 1, 1)),
-                                                                     ("meta.programme_date", None)])
+    """The default's data as at 1 January 2025 (the reference-date rule alone: its capital programme's recorded
+    openings are later, so a whole run as at then is refused)."""
+    from placeplan.scenario.as_at import resolve_dates
+
+    hereford = load_scenario(TOY.parent / "herefordshire.yaml")
+    meta = hereford.config.meta.model_copy(update={"as_at": dt.date(2025, 1, 1), "programme_date": None,
+                                                   "base_year": None})
+    config, tables, problems = resolve_dates(hereford.config.model_copy(update={"meta": meta}), hereford.tables,
+                                             "herefordshire.yaml")
     # the October 2024 school counts are known, but only a January census makes a year outturn: base 2023/24
-    assert earlier.config.meta.base_year == 2023
-    assert earlier.tables["observed_totals"]["academic_year"].max() == 2023
-    assert (earlier.tables["school_nor"]["academic_year"] == 2024).any()  # known, used as school shares only
-    assert earlier.tables["dfe_scorecard"]["nor_year"].max() == 2023  # published later rows are cut too
+    assert not problems and config.meta.base_year == 2023
+    assert tables["observed_totals"]["academic_year"].max() == 2023
+    assert (tables["school_nor"]["academic_year"] == 2024).any()  # known, used as school shares only
+    assert tables["dfe_scorecard"]["nor_year"].max() == 2023  # published later rows are cut too
 
 
 def test_base_year_after_the_latest_observation_is_a_problem():
@@ -227,12 +234,16 @@ def test_herefordshire_run_marks_outturn_and_starts_the_forecast_after_it(herefo
         held["rolled_forward"].iloc[1] == pytest.approx(9404, abs=1)
 
 
-def test_cli_as_at_moves_the_base_year(capsys):
+def test_cli_as_at_moves_the_base_year(toy_copy, capsys):
     from placeplan.cli import main
 
-    assert main(["validate", "--as-at", "2025-03-01", "--set", "meta.programme_date=2025-01-01"]) == 0
+    args = _toy_observed(toy_copy, "2023,january,authority,888,0,6,700,exact,\n"
+                                   "2024,january,authority,888,0,6,690,exact,\n")
+    assert main(args + ["--as-at", "2025-03-01", "--set", "meta.programme_date=2025-01-01"]) == 0
     assert "As at 2025-03-01: base year 2024/25" in capsys.readouterr().out  # January 2025 census taken
-    assert main(["validate", "--as-at", "2025-03-01"]) == 2  # the programme describes January 2026: refused
+    assert main(args + ["--as-at", "2025-01-10", "--set", "meta.programme_date=2025-01-01"]) == 0
+    assert "As at 2025-01-10: base year 2023/24" in capsys.readouterr().out  # not yet
+    assert main(args + ["--as-at", "2025-03-01"]) == 2  # the programme describes January 2026: refused
     assert "is after as_at 2025-03-01" in capsys.readouterr().err.replace("\n", " ")
 
 

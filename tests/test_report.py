@@ -417,10 +417,9 @@ def test_same_results_give_the_same_report(toy_results, toy_report):
     assert pdf == toy_report[1]
 
 
-def test_herefordshire_smoke(tmp_path):
+def test_herefordshire_smoke(hereford_report):
     """The default: every official area gets a chart, the maps are drawn, SEND is in, sizes stay small."""
-    results = placeplan.run(HEREFORDSHIRE, draws=50)
-    html = render_report_html(results)
+    results, html = hereford_report
     parsed = parse(html)
     areas = results.sufficiency[["planning_area", "phase"]].drop_duplicates()
     fans = [img for img in parsed.images if img["alt"].startswith("Fan chart")]
