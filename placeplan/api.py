@@ -190,8 +190,8 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
         from placeplan.backtest import backtest as run_backtest
         from placeplan.backtest.core import base_years
 
-        history = tables["pupils"]["academic_year"]
-        if base_years(history.min(), min(history.max(), config.meta.base_year), config.policy.ratio_window):
+        census_years = tables["pupils"]["academic_year"]
+        if base_years(census_years.min(), min(census_years.max(), config.meta.base_year), config.policy.ratio_window):
             tested = run_backtest(scenario, draws=min(draws, BACKTEST_DRAWS), seed=seed)
         clock.lap("backtest_s")
     live = pipeline.live_projects(config)

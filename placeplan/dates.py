@@ -40,11 +40,6 @@ def census_date(academic_year: int, census: str = "january") -> dt.date:
     raise ValueError(f"unknown census {census!r} (expected one of: {', '.join(CENSUSES)})")
 
 
-def known_by(academic_year: int, census: str, as_at: dt.date) -> bool:
-    """True when the census of that academic year had been taken by ``as_at``."""
-    return census_date(academic_year, census) <= as_at
-
-
 def latest_january(as_at: dt.date) -> int:
     """The latest academic year whose January census falls on or before ``as_at``."""
     year = as_at.year - 1

@@ -198,15 +198,21 @@ def test_shares_births_and_housing_are_consistent():
     assert "8844601" not in set(housing["planning_area"])
 
 
-def test_scorecard_table_is_reproduced(tmp_path):
-    """dfe_scorecard.csv is exactly what tools/build_scorecard_table.py makes from DfE's scorecard rows."""
+def _rebuilt_by(script: str, name: str, tmp_path: Path) -> str:
+    """Run one of the small table builders into tmp_path; check its table byte for byte; return what it printed."""
     if not (SHARED / "data").is_dir():
         pytest.skip("../shared not present")
-    out = tmp_path / "dfe_scorecard.csv"
-    done = subprocess.run([sys.executable, str(PROJECT / "tools" / "build_scorecard_table.py"), "--shared",
-                           str(SHARED), "--out", str(out)], capture_output=True, text=True)
+    out = tmp_path / name
+    done = subprocess.run([sys.executable, str(PROJECT / "tools" / script), "--shared", str(SHARED), "--out",
+                           str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert out.read_bytes() == (TABLES / "dfe_scorecard.csv").read_bytes()
+    assert out.read_bytes() == (TABLES / name).read_bytes()
+    return done.stdout
+
+
+def test_scorecard_table_is_reproduced(tmp_path):
+    """dfe_scorecard.csv is exactly what tools/build_scorecard_table.py makes from DfE's scorecard rows."""
+    _rebuilt_by("build_scorecard_table.py", "dfe_scorecard.csv", tmp_path)
 
 
 def test_scorecard_rows_read_the_year_labels_right():
@@ -221,14 +227,8 @@ def test_scorecard_rows_read_the_year_labels_right():
 
 def test_forecast_record_is_reproduced(tmp_path):
     """council_forecast_record.csv is exactly what tools/build_forecast_record.py makes from the scorecard rows."""
-    if not (SHARED / "data").is_dir():
-        pytest.skip("../shared not present")
-    out = tmp_path / "council_forecast_record.csv"
-    done = subprocess.run([sys.executable, str(PROJECT / "tools" / "build_forecast_record.py"), "--shared",
-                           str(SHARED), "--out", str(out)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "wrote 20 rows" in done.stdout and "not placed" not in done.stdout
-    assert out.read_bytes() == (TABLES / "council_forecast_record.csv").read_bytes()
+    printed = _rebuilt_by("build_forecast_record.py", "council_forecast_record.csv", tmp_path)
+    assert "wrote 20 rows" in printed and "not placed" not in printed
 
 
 def test_forecast_record_places_each_release_and_keeps_the_figures():

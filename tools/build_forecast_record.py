@@ -39,6 +39,8 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+from build_scorecard_table import write_rows  # tools/ is on the path when a tool runs as a script
+
 PROJECT = Path(__file__).resolve().parents[1]
 SOURCE = "data/dfe/herefordshire_scap_forecast_accuracy_2018-19_to_2024-25.csv"
 REPOSITORY = "dfe-analytical-services/la-school-places-scorecards"
@@ -124,10 +126,7 @@ def main(argv: list[str] | None = None) -> None:
                         default=PROJECT / "scenarios" / "herefordshire" / "council_forecast_record.csv")
     args = parser.parse_args(argv)
     rows = build(args.shared)
-    with open(args.out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(args.out, COLUMNS, rows)
     unplaced = sum(1 for r in rows if r["outturn_year"] == "")
     print(f"wrote {len(rows)} rows to {args.out}" + (f" ({unplaced} not placed)" if unplaced else ""))
 

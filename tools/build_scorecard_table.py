@@ -54,11 +54,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=PROJECT / "scenarios" / "herefordshire" / "dfe_scorecard.csv")
     args = parser.parse_args(argv)
     rows = build(args.shared)
-    with open(args.out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+    write_rows(args.out, COLUMNS, rows)
+    print(f"wrote {len(rows)} rows to {args.out}")
+
+
+def write_rows(path: Path, columns, rows) -> None:
+    """Write dict rows as UTF-8 CSV with LF line ends, columns in the given order (also used by the other
+    small table builders)."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {len(rows)} rows to {args.out}")
 
 
 if __name__ == "__main__":

@@ -61,8 +61,7 @@ def outturn_section(results) -> dict | None:
                     "schools is counted). Where the history's planning-area split was itself estimated (as in a "
                     "county-level pupil history split by residence), an area's line can step where the school "
                     "counts (by attendance) first apply: that step is a corrected split, not a change in pupils.")
-    return {"known": known, "held": Table(held.caption, held.head, held.rows, held.numeric, note=held.note),
-            "text": text}
+    return {"known": known, "held": held, "text": text}
 
 
 def _known_note(record) -> str:
