@@ -15,7 +15,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from placeplan.outputs.report import style
-from placeplan.outputs.fmt import ay_short
+from placeplan.outputs.fmt import ay, ay_short
 
 THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
 
@@ -193,7 +193,7 @@ def _project_markers(ax, markers: list[Marker], handles: list) -> None:
 
 @dataclass(frozen=True)
 class ProgrammeRow:
-    """One project on the delivery chart: chance of being open by September of each year."""
+    """One project on the delivery chart: chance its places are open in or before each academic year."""
 
     label: str
     planned_year: int
@@ -223,7 +223,7 @@ def programme_chart(rows: list[ProgrammeRow], years: list[int], width: float = 7
         ax.set_xlim(0, len(years))
         ax.set_ylim(0, len(rows))
         ax.set_xticks([j + 0.5 for j in range(len(years))])
-        ax.set_xticklabels([f"Sept {y}\n({ay_short(y)})" for y in years])
+        ax.set_xticklabels([ay(y) for y in years])
         ax.xaxis.tick_top()
         ax.set_yticks([len(rows) - 1 - i + 0.5 for i in range(len(rows))])
         ax.set_yticklabels(["\n".join(textwrap.wrap(r.label, 34)) for r in rows])
@@ -232,7 +232,7 @@ def programme_chart(rows: list[ProgrammeRow], years: list[int], width: float = 7
             ax.spines[side].set_visible(False)
         legend = [Patch(facecolor="none", edgecolor=style.INK, linewidth=2.0, label="Planned opening year"),
                   Patch(facecolor=cmap(0.88),
-                        label="Chance places are open by that September (bold: first year above 50%)")]
+                        label="Chance places are open in or before that academic year (bold: first year above 50%)")]
         ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(0, -0.02), ncol=1, handlelength=1.6)
         fig.subplots_adjust(left=0.36, right=0.99, top=1 - 0.55 / height, bottom=0.62 / height)
         return style.png(fig, tight=True)

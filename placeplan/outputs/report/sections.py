@@ -299,11 +299,11 @@ def programme_section(results) -> dict:
         rows = [charts.ProgrammeRow(f"{r.name} ({signed(r.places_change)} {r.provision})", int(r.planned_opening_year),
                                     {y: float(getattr(r, f"p_open_by_{y}")) for y in shown})
                 for r in delivery.itertuples()]
-        alt = ("Chart of the chance each project in delivery has opened by each September, "
+        alt = ("Chart of the chance each project in delivery has opened in or before each academic year, "
                + "; ".join(f"{r.name}: planned {ay(r.planned_opening_year)}, {pct(r.p_on_time)} chance on time, "
                            f"most likely {ay(r.opening_year_p50)}" for r in delivery.itertuples()) + ".")
         image = Image(charts.programme_chart(rows, shown), alt,
-                      "Chance that each project's places are open by September of each year; the outlined cell is "
+                      "Chance that each project's places are open in or before each academic year (a term-time opening counts in its academic year); the outlined cell is "
                       "the planned opening.")
     body = []
     for r in programme.itertuples():

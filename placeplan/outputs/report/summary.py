@@ -295,8 +295,8 @@ def decisions(results, comparison, short: pd.DataFrame, delivery: pd.DataFrame, 
                             "agree a stop-gap (a bulge class or temporary places) or a firmer timetable.")
                 if p < 0.1:
                     risk += _school_risk(results, row.project, phase, row.planned_opening_year, upto)
-        out.append(f"{row.name}: {pct(row.p_on_time)} chance of opening by September {row.planned_opening_year} as "
-                   f"planned; most likely {ay(row.opening_year_p50)} (90% range {ay(row.opening_year_p05)} to "
+        out.append(f"{row.name}: {pct(row.p_on_time)} chance of opening in {ay(row.planned_opening_year)} as planned (or "
+                   f"earlier); most likely {ay(row.opening_year_p50)} (90% range {ay(row.opening_year_p05)} to "
                    f"{ay(row.opening_year_p95)}).{risk}")
     if special is not None and special["peak"] >= 0.5:
         plan = results.capital_projects
