@@ -229,8 +229,9 @@ def test_herefordshire_run_marks_outturn_and_starts_the_forecast_after_it(herefo
     assert "estimated" in base["nor_method"].iloc[0]
     held = hereford_results.rebase.query("level == 'authority'")
     assert list(held["estimated"]) == pytest.approx([13190, 9303, 12891, 9245, 12603, 9237])
-    # the roll-forward from the January 2023 census, before raking: the 13,126 and 9,404
-    assert held["rolled_forward"].iloc[0] == pytest.approx(13126, abs=1) and \
+    # the roll-forward from the January 2023 census, before raking: the 13,126 and 9,404, made with
+    # July-June births; with September-August births Reception 2023/24 (cohort 2018) is 9 lower: 13,116
+    assert held["rolled_forward"].iloc[0] == pytest.approx(13116, abs=1) and \
         held["rolled_forward"].iloc[1] == pytest.approx(9404, abs=1)
 
 

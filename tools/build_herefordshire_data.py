@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from academic_births import academic_births, approximation_error, describe  # tools/ is on the path as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 LA, ONS, CAPACITY_YEAR = "884", "E06000019", 2024
 COUNTY_PA, FAITH_PA = "8840001", "8844601"
@@ -594,31 +596,52 @@ def derive_pupils(county: pd.DataFrame, schools: pd.DataFrame, scap: pd.DataFram
     return df.sort_values(["academic_year", "planning_area", "ncy"]).reset_index(drop=True)
 
 
-def derive_births(shared: Path) -> pd.DataFrame:
-    """Births by academic birth year for the whole LA.
+def _births_source(birth_year: int, method: str, kind: str) -> str:
+    """The ``source`` text of one births row: which GLA rows or SNPP years gave it."""
+    y = birth_year
+    if kind == "projected":
+        if method == "mid-year only":
+            return (f"ONS 2022-based SNPP (migration category), age 0 at mid-{y + 1} taken as births "
+                    f"(last projection year: no mid-{y + 2} to shift by two months)")
+        return (f"ONS 2022-based SNPP (migration category), age 0 at mid-{y + 1} and mid-{y + 2} taken as "
+                f"births, shifted two months: 10/12 and 2/12")
+    if method == "september":
+        return (f"ONS births via GLA, 12 months to 1 September {y + 1}"
+                + (" (GP-registration nowcast)" if kind == "nowcast" else " (GLA monthly estimate)"))
+    if method == "shifted":
+        return (f"ONS births via GLA, 10/12 of the year to 1 July {y + 1} + 2/12 of the year to 1 July {y + 2}"
+                + (" (uses the GP-registration nowcast)" if kind == "nowcast" else ""))
+    return f"ONS births via GLA, year to 1 July {y + 1} only (no later mid-year)"
 
-    Births in the year to 1 July YYYY stand for the September YYYY-1 to August YYYY cohort, so
-    birth_year = YYYY - 1 (actual; the GP-registration nowcast with its interval). After the last
-    of these, the ONS 2022-based SNPP age-0 population at mid-YYYY stands for birth_year YYYY - 1
-    (projected), to the end of the projection.
+
+def derive_births(shared: Path, log: list[str] | None = None) -> pd.DataFrame:
+    """Births by academic birth year (September to August) for the whole LA.
+
+    The rule is ``academic_births``'s: births in the twelve months to 1 September y+1 where the
+    GLA file has that row (cohorts 2016-2022; 2022 is the GP-registration nowcast, with its
+    interval), else (10/12)·M(y+1) + (2/12)·M(y+2) from the twelve months to 1 July. After the
+    last of these, the ONS 2022-based SNPP age-0 population at mid-year Y stands for the births
+    of the twelve months to 1 July Y, shifted by the same two-month rule (projected); the last
+    projection year has no later mid-year and is used alone, as its ``source`` says. Appends the
+    approximation check to ``log`` when given.
     """
     b = pd.read_csv(shared / "data/ons/births_lad_mid_year_1992_2023_actual_and_predicted.csv", dtype=str)
-    b = b[(b["gss_code"] == ONS) & b["date"].str.endswith("-07-01") & b["type"].isin(["actual", "predicted"])]
-    rows = []
-    for _, r in b.drop_duplicates(["date"]).iterrows():
-        y, kind = int(r["date"][:4]), ("actual" if r["type"] == "actual" else "nowcast")
-        src = f"ONS births via GLA, year to 1 July {y}" + (" (GP-registration nowcast)" if kind == "nowcast" else "")
-        rows.append((LA, y - 1, float(r["annual_births"]), pd.to_numeric(r["interval_lower"]),
-                     pd.to_numeric(r["interval_upper"]), kind, src))
-    last = max(r[1] for r in rows)
+    b = b[(b["gss_code"] == ONS) & (b["geography"] == "LAD21")].rename(columns={"gss_code": "area"})
+    known = academic_births(b)
     snpp = pd.read_csv(shared / "data/ons/herefordshire_snpp2022_migcat_persons_age0_19.csv", dtype=str)
     age0 = snpp[snpp["AGE_GROUP"] == "0"].iloc[0]
-    for y in (int(c) for c in snpp.columns if c.isdigit()):
-        if y - 1 > last:
-            rows.append((LA, y - 1, float(age0[str(y)]), np.nan, np.nan, "projected",
-                         f"ONS 2022-based SNPP (migration category), age 0 at mid-{y} taken as births"))
-    df = pd.DataFrame(rows, columns=["area", "birth_year", "births", "births_low", "births_high", "kind", "source"])
-    return df.sort_values("birth_year").reset_index(drop=True)
+    years = [int(c) for c in snpp.columns if c.isdigit()]
+    projected = academic_births(pd.DataFrame({
+        "area": ONS, "date": [f"{y}-07-01" for y in years], "type": "projected",
+        "annual_births": [age0[str(y)] for y in years], "interval_lower": None, "interval_upper": None}))
+    projected = projected[projected["birth_year"] > known["birth_year"].max()]
+    df = pd.concat([known, projected], ignore_index=True)
+    if log is not None:
+        log.append(f"births: shifted mid-years against the 1 September rows: {describe(approximation_error(known))}")
+    df = df.assign(area=LA, source=[_births_source(y, m, k) for y, m, k in
+                                    zip(df["birth_year"], df["method"], df["kind"])])
+    cols = ["area", "birth_year", "births", "births_low", "births_high", "kind", "source"]
+    return df[cols].sort_values("birth_year").reset_index(drop=True)
 
 
 def derive_birth_shares(pops: dict, lsoa_pa: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
@@ -818,7 +841,7 @@ def build(shared: Path, out_root: Path) -> list[str]:
     write_csv(derive_observed_totals(read_scorecard_nor(shared)), out / "observed_totals.csv", {"nor": 0})
     write_csv(derive_send(county_pupils, read_scorecard_nor(shared)), out / "send.csv",
               {"population": 0, "ehcp": 1, "specialist": 1})
-    write_csv(derive_births(shared), out / "births.csv", {"births": 1, "births_low": 1, "births_high": 1})
+    write_csv(derive_births(shared, log), out / "births.csv", {"births": 1, "births_low": 1, "births_high": 1})
     write_csv(derive_birth_shares(pops, lsoa_pa, schools), out / "birth_shares.csv", {"share": 6})
     write_csv(derive_housing(*read_housing_numbers(shared), pops, lsoa, lsoa_pa, log), out / "housing.csv",
               {"dwellings": 1})

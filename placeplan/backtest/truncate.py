@@ -5,16 +5,19 @@ taken in January b+1, and the SCAP forecast built on it is returned in July b+1)
 
 * **Pupils** (and school rolls, SEND history, later observed totals): rows with
   ``academic_year <= b`` only.
-* **Births**: ``birth_year`` Y is the cohort born September Y to August Y+1 (the tables use
-  the twelve months to 1 July Y+1). Births in the year to mid-b are published by ONS in
-  the spring/summer of b+1 (the mid-year estimates and births by quarter), before the
-  forecast is made; the year to mid-b+1 is not complete then. So rows with
+* **Births**: ``birth_year`` Y is the cohort born September Y to August Y+1 (DfE's
+  September-August birth year). The cohort born by 31 August b is complete a year before the
+  forecast is made, and ONS publishes its births (by quarter and month) in time; the cohort
+  born from September b is not complete then. So rows with
   ``birth_year <= b - 1`` are kept as they are (for real tables they are ONS actuals), and
   every later birth year is replaced by the last known row (``birth_year = b - 1``, per
   area) carried flat, with ``kind = projected`` and no interval. The Reception cohorts of
   the first four projected years (``b+1 ... b+4``, born ``b-4 ... b-1``) are therefore
   known births; from ``b+5`` on they are the flat carry-forward (a deliberately naive
   births projection: an ONS subnational projection of that vintage is not in the tables).
+  Where a table reads a cohort off two mid-year figures (the shifted approximation, used
+  before 2016 in the real tables), cohort b - 1 takes 2/12 of the year to 1 July b+1, which was
+  not yet published; it stands in for the September-August count, which was.
 * **Housing**: every row is kept. Rows up to ``b`` are as recorded; later rows are the
   trajectory, which a council plans years ahead (the Core Strategy and Local Plan figures
   were published before most of the back-test's base years), and they are relabelled

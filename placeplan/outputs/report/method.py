@@ -18,7 +18,8 @@ def _sources(values: pd.Series, limit: int = 3, width: int = 110) -> list[str]:
     """The most common sources, with how many rows give each.
 
     Sources that differ only in their numbers (a year, a school number) count as one, shown by
-    its first example: 'ONS births via GLA, year to 1 July 1992 (and 55 like it)'.
+    its first example: 'ONS births via GLA, 12 months to 1 September 2017 (GLA monthly
+    estimate) and 5 like it'.
     """
     first: dict[str, str] = {}
     counts: Counter = Counter()
