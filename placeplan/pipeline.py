@@ -43,9 +43,16 @@ def demand_rng(seed: int) -> np.random.Generator:
 
 
 def demand_step(scenario: Scenario, draws: int, seed: int, inputs: DemandInputs | None = None) -> Projection:
-    """Project pupils: the central projection plus ``draws`` Monte Carlo draws."""
+    """Project pupils: the central projection plus ``draws`` Monte Carlo draws.
+
+    The draws come from the record of past forecasts (:func:`placeplan.backtest.record.scenario_errors`):
+    the national record for the authority as a whole, the scenario's own for each planning area.
+    """
+    from placeplan.backtest.record import scenario_errors
+
     inputs = demand_inputs(scenario) if inputs is None else inputs
-    return project(inputs, draws=draws, rng=demand_rng(seed))
+    errors = scenario_errors(scenario, inputs.base_year)
+    return project(inputs, draws=draws, rng=demand_rng(seed), errors=errors)
 
 
 @dataclass(frozen=True, eq=False)

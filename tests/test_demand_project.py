@@ -139,7 +139,7 @@ def test_tidy_table(toy):
     result = project(demand_inputs(toy), draws=50, rng=np.random.default_rng(3))
     table = to_tidy(result, (0.05, 0.5, 0.95))
     assert list(table.columns) == ["planning_area", "phase", "ncy", "academic_year", "central", "p05", "p50",
-                                   "p95", "mean"]
+                                   "p95", "mean", "range_note"]
     assert len(table) == (2 * 7 + 1 * 7) * 8  # (primary areas x NCY 0-6 + secondary x NCY 7-13) x years
     assert set(table.loc[table["ncy"] >= 12, "phase"]) == {"sixth_form"}
     assert set(table.loc[table["ncy"].between(7, 11), "phase"]) == {"secondary"}
@@ -148,7 +148,7 @@ def test_tidy_table(toy):
     assert row["central"].item() == pytest.approx(62.0)
     assert (table["p05"] <= table["p50"]).all() and (table["p50"] <= table["p95"]).all()
     central_only = to_tidy(project(demand_inputs(toy)), (0.1,))
-    assert list(central_only.columns)[-2:] == ["p10", "mean"]
+    assert list(central_only.columns)[-3:] == ["p10", "mean", "range_note"]
     pd.testing.assert_series_equal(central_only["p10"], central_only["central"], check_names=False)
 
 

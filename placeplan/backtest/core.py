@@ -38,6 +38,7 @@ from placeplan.backtest.metrics import (BOUNDS, by_ncy_table, comparison_table, 
 from placeplan.backtest.outturn import outturn_totals
 from placeplan.backtest.truncate import allowed_base_years, truncate
 from placeplan.demand import DemandInputs, Projection, UncertaintySettings, demand_inputs, project
+from placeplan.demand.intervals import ErrorInputs, error_inputs
 from placeplan.demand.inputs import PRIMARY_NCY, SECONDARY_NCY
 from placeplan.scenario.schema import Policy
 
@@ -123,11 +124,11 @@ def with_policy(scenario, policy: Policy, horizon: int | None = None):
 
 
 def run_projection(inputs: DemandInputs, draws: int, rng: np.random.Generator | None,
-                   settings: UncertaintySettings | None) -> Projection:
+                   settings: UncertaintySettings | None, errors: ErrorInputs | None = None) -> Projection:
     """Central projection plus ``draws`` Monte Carlo draws (central only when draws is 0)."""
     if draws <= 0:
         return project(inputs, settings=settings)
-    return project(inputs, draws=draws, rng=rng, settings=settings)
+    return project(inputs, draws=draws, rng=rng, settings=settings, errors=errors)
 
 
 def cell_columns(projection: Projection, actual_primary: np.ndarray, actual_secondary: np.ndarray,
@@ -263,6 +264,11 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
     actuals = outturn_totals(scenario.tables["pupils"], scenario.tables.get("observed_totals"), config.meta.la_code)
     end = max(last, int(actuals["academic_year"].max()))
     policies = {"method": policy, "naive": naive_policy(policy)}
+    # The draws at each base come from the records of forecasts whose outcomes were known by then.
+    from placeplan.backtest.record import area_observed_year, local_record, national_table
+
+    national = national_table(scenario)
+    records = {name: local_record(scenario, pol) for name, pol in policies.items()} if draws > 0 else {}
     cells, totals, ledger_totals = [], [], []
     for b in sorted(set(bases) | set(run_base_years(scenario, first + window, end))):
         horizon = last - b  # years the back-test scores (the year-group history)
@@ -272,7 +278,9 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
         actual_s = outturn.secondary_nor[..., columns]
         for name, pol in policies.items():
             inputs = demand_inputs(with_policy(known, pol, horizon=end - b))
-            projection = run_projection(inputs, draws, stream(seed, b) if draws > 0 else None, settings)
+            errors = (error_inputs(national, records[name], b, area_observed_year(scenario, b))
+                      if draws > 0 else None)
+            projection = run_projection(inputs, draws, stream(seed, b) if draws > 0 else None, settings, errors)
             keys = {"method": name, "base_year": b}
             ledger_totals.append({**keys, **phase_totals(projection, end - b, draws > 0)})
             if b in bases:

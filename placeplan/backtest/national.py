@@ -197,6 +197,32 @@ def la_series(pupils: pd.DataFrame, births: pd.DataFrame, la_code: str, la_name:
     return LASeries(la_code, la_name, years, nor, birth_years, values, kinds)
 
 
+def national_series(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, la_codes=None,
+                    window: int = 3) -> tuple[list[LASeries], list[tuple[str, str, str]]]:
+    """Every LA's arrays, and the LAs left out with the reason (no pupils, no births, history too short)."""
+    pupils_by_la = pupils_by_la.astype({"la_code": str})
+    births_by_la = births_by_la.astype({"la_code": str})
+    names = pupils_by_la.drop_duplicates("la_code").set_index("la_code")["la_name"]
+    wanted = list(names.index) if la_codes is None else [str(c) for c in la_codes]
+    pupil_groups = dict(tuple(pupils_by_la.groupby("la_code")))
+    birth_groups = dict(tuple(births_by_la.groupby("la_code")))
+    series, excluded = [], []
+    for la in wanted:
+        name = str(names.get(la, ""))
+        if la not in pupil_groups:
+            excluded.append((la, name, "no pupils rows"))
+        elif la not in birth_groups:
+            excluded.append((la, name, "no births rows (see scenarios/national/README.md)"))
+        else:
+            one = la_series(pupil_groups[la], birth_groups[la], la, name)
+            if base_years(one.years[0], one.years[-1], window):
+                series.append(one)
+            else:
+                excluded.append((la, name, f"pupil history {one.years[0]}-{one.years[-1]} too short for a "
+                                           f"{window}-year window"))
+    return series, excluded
+
+
 def la_inputs(series: LASeries, base_year: int, horizon: int, policy: Policy) -> DemandInputs:
     """The engine's inputs for one LA at base year ``b``, as ``demand_inputs(truncate(la_scenario, b))`` gives them.
 

@@ -18,6 +18,7 @@ from placeplan.demand.housing import BUILD_UP, extra_pupils
 from placeplan.demand.inputs import PRIMARY_NCY, RECEPTION_AGE, SECONDARY_NCY, DemandInputs
 from placeplan.demand.transfer import check_matrix, transfer_year7
 from placeplan.quantiles import quantile_column
+from placeplan.demand.intervals import ErrorInputs, projection_errors
 from placeplan.demand.uncertainty import (UncertaintySettings, draw_births, draw_delivery, draw_yields,
                                           residual_pool)
 
@@ -66,7 +67,7 @@ class Projection:
 def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int | None = None, *,
             deterministic: bool | None = None, transfer: np.ndarray | None = None,
             settings: UncertaintySettings | None = None,
-            build_up: Sequence[float] = BUILD_UP) -> Projection:
+            build_up: Sequence[float] = BUILD_UP, errors: ErrorInputs | None = None) -> Projection:
     """Project pupils by planning area, NCY and academic year.
 
     Parameters
@@ -90,6 +91,13 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         Sizes of the uncertainty components (see ``uncertainty``).
     build_up : sequence of float
         Housing build-up profile [fraction of the yield 1, 2, ... years after completion].
+    errors : ErrorInputs, optional
+        Error models from the record of past forecasts (:mod:`placeplan.demand.intervals`).
+        With them, and ``settings.intervals == "empirical"`` (the default), each draw is the
+        central trend projection times ``1 + e`` (``e`` drawn from the record), floored at 0,
+        plus the housing pupils of that draw's delivery and yields. Without them the draws
+        resample the ratios' own past errors (``settings.intervals == "resample"``, the
+        method before the record existed).
 
     Returns
     -------
@@ -97,9 +105,10 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
 
     Notes
     -----
-    Random numbers are taken in a fixed order (persistent ratio residuals primary then
-    secondary, births, delivery, yields, then each projected year's year-to-year ratio
-    residuals), so the same generator state gives the same arrays to the last digit.
+    Random numbers are taken in a fixed order (empirical: the errors, then delivery and
+    yields; resampling: persistent ratio residuals primary then secondary, births, delivery,
+    yields, then each projected year's year-to-year ratio residuals), so the same generator
+    state gives the same arrays to the last digit.
     """
     if deterministic is None:
         deterministic = rng is None
@@ -121,6 +130,15 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
     housing_p, housing_s = np.array(central[2][0]), np.array(central[3][0])
     if deterministic:
         primary, secondary = central[0], central[1]
+    elif errors is not None and settings.intervals == "empirical":
+        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        trend_p, trend_s = central_p - housing_p, central_s - housing_s
+        error_p, error_s = projection_errors(errors, trend_p, trend_s, draws, rng)
+        delivery = draw_delivery(inputs.delivery_factor, draws, rng, settings.delivery)
+        yields = draw_yields(inputs.yields, inputs.yields_low, inputs.yields_high, draws, rng)
+        house_p, house_s = _housing(inputs, delivery, yields, build_up)
+        primary = np.maximum(trend_p[None] * (1 + error_p), 0.0) + house_p
+        secondary = np.maximum(trend_s[None] * (1 + error_s), 0.0) + house_s
     else:
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         sizes_p = np.nanmean(inputs.primary_nor, axis=-1) if settings.pool_areas else None
@@ -194,13 +212,21 @@ def _run(inputs: DemandInputs, ratios: Ratios, ratio_p: np.ndarray, ratio_s: np.
         state_p = step_primary(state_p, year_p, births[..., columns[i]])
         out_p[..., i] = state_p
         out_s[..., i] = state_s
-    house_p, house_s, house_6 = extra_pupils(inputs, delivery, yields, build_up)
-    housing_p = np.broadcast_to(house_p[:, :, None, :], (house_p.shape[0],) + out_p.shape[1:])
-    housing_s = np.concatenate([np.repeat(house_s[:, :, None, :], 5, axis=2),
-                                np.repeat(house_6[:, :, None, :], 2, axis=2)], axis=2)
+    housing_p, housing_s = _housing(inputs, delivery, yields, build_up)
     out_p += housing_p
     out_s += housing_s
     return out_p, out_s, housing_p, housing_s
+
+
+def _housing(inputs: DemandInputs, delivery: np.ndarray, yields: np.ndarray,
+             build_up: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Pupils from new homes per draw: primary (draw, pa, 7, year), secondary (draw, sa, 7, year) [pupils]."""
+    house_p, house_s, house_6 = extra_pupils(inputs, delivery, yields, build_up)
+    n_year = len(inputs.years)
+    housing_p = np.broadcast_to(house_p[:, :, None, :], (house_p.shape[0], house_p.shape[1], 7, n_year))
+    housing_s = np.concatenate([np.repeat(house_s[:, :, None, :], 5, axis=2),
+                                np.repeat(house_6[:, :, None, :], 2, axis=2)], axis=2)
+    return housing_p, housing_s
 
 
 def to_tidy(projection: Projection, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
@@ -217,7 +243,8 @@ def to_tidy(projection: Projection, quantiles: Sequence[float] = (0.05, 0.5, 0.9
     DataFrame
         planning_area, phase (primary | secondary | sixth_form), ncy, academic_year,
         central [pupils], one column per quantile (``p05``, ``p50``, ``p95`` ...) [pupils],
-        mean [pupils] (over draws).
+        mean [pupils] (over draws), range_note (why the central figure lies outside its draws'
+        5-95% range, blank where it lies inside: :func:`range_notes`).
     """
     blocks = [
         _tidy_block(projection.primary, projection.central_primary, projection.primary_areas, PRIMARY_NCY,
@@ -245,7 +272,36 @@ def _tidy_block(draws: np.ndarray, central: np.ndarray, areas: tuple[str, ...], 
         for q, value in zip(quantiles, values):
             frame[quantile_column(q)] = value.ravel()
     frame["mean"] = draws.mean(axis=0).ravel()
+    frame["range_note"] = range_notes(draws, central).ravel()
     return pd.DataFrame(frame)
+
+
+OUTSIDE_NOTE = "central outside the draws' 5-95% range"
+FLOOR_NOTE = "central outside the draws' 5-95% range: most draws are floored at 0 pupils"
+
+
+def range_notes(draws: np.ndarray, central: np.ndarray) -> np.ndarray:
+    """Why a central figure lies outside its draws' 5-95% range, per cell ("" where it lies inside).
+
+    Parameters
+    ----------
+    draws : ndarray, shape (draw, ...) [pupils]
+    central : ndarray, shape (...) [pupils]
+
+    Returns
+    -------
+    ndarray of str, shape (...): ``""``, :data:`OUTSIDE_NOTE` or :data:`FLOOR_NOTE` (more than
+    half the draws at 0, as when a small year group's errors push it below nothing).
+    """
+    central = np.asarray(central, dtype=float)
+    if draws.shape[0] < 2:
+        return np.full(central.shape, "", dtype=object)
+    low, high = np.quantile(draws, (0.05, 0.95), axis=0)
+    slack = 1e-9 * np.maximum(np.abs(central), 1.0)
+    outside = (central < low - slack) | (central > high + slack)
+    floored = (draws <= 0).mean(axis=0) > 0.5
+    notes = np.where(outside, np.where(floored, FLOOR_NOTE, OUTSIDE_NOTE), "")
+    return notes.astype(object)
 
 
 def phase_totals(projection: Projection, central: bool = False) -> dict[str, np.ndarray]:

@@ -49,6 +49,10 @@ class UncertaintySettings:
 
     Attributes
     ----------
+    intervals : {"empirical", "resample"}
+        How draws are made. ``empirical`` (default): from the record of past out-of-sample
+        forecast errors (:mod:`placeplan.demand.intervals`), when the projection is given
+        one; ``resample``: the ratio residuals below (also the fallback without a record).
     residual_scope : {"window", "history", "forecast"}
         Which yearly deviations are resampled for ratio uncertainty (``forecast``: the
         one-year-ahead errors of the averaging rule, out of sample).
@@ -76,6 +80,7 @@ class UncertaintySettings:
         Triangular (low, mode, high) multiplier of the scenario delivery factor [-].
     """
 
+    intervals: str = "empirical"
     residual_scope: str = "forecast"
     pool_areas: bool = True
     spread: float = 1.5

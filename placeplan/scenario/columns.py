@@ -287,6 +287,22 @@ OBSERVED_TOTALS = TableSpec(
     key=("academic_year", "census", "level", "code", "ncy_low", "ncy_high"),
 )
 
+FORECAST_ERRORS = TableSpec(
+    "forecast_errors",
+    "Past out-of-sample forecasts of the projection method against what happened, for every English "
+    "authority (built by tools/build_forecast_errors.py from the national tables): the record the "
+    "projection's ranges are drawn from. A row counts at a base year only if its outturn was known then.",
+    (
+        Column("unit", "code", "-", "The authority's DfE number."),
+        _year("base_year", "Academic year the forecast was made from (its origin)."),
+        Column("horizon", "int", "years", "Years ahead of the origin.", minimum=1, maximum=30),
+        Column("ncy", "int", "NCY", "Year group (0 = Reception).", minimum=0, maximum=13),
+        Column("forecast", "float", "pupils", "Central forecast made at the origin.", minimum=0),
+        Column("actual", "float", "pupils", "January census count in that year.", minimum=0),
+    ),
+    key=("unit", "base_year", "horizon", "ncy"),
+)
+
 DFE_SCORECARD = TableSpec(
     "dfe_scorecard",
     "DfE's published school places scorecard figures for the authority, one row per SCAP round and "
@@ -346,12 +362,13 @@ COUNT_COLUMNS = {
     "pupils": ("nor",),
     "pupils_by_school": ("nor",),
     "observed_totals": ("nor",),
+    "forecast_errors": ("forecast", "actual"),
     "council_forecast_record": ("forecast", "actual"),
     "births": ("births", "births_low", "births_high"),
     "housing": ("dwellings",),
     "send": ("population", "ehcp", "specialist"),
 }
 
-ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, CAPACITY_BY_NCY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, OBSERVED_TOTALS, TRANSFER,
+ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, CAPACITY_BY_NCY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, OBSERVED_TOTALS, FORECAST_ERRORS, TRANSFER,
               BIRTHS, BIRTH_SHARES, HOUSING, PUPIL_YIELDS, SEND, DFE_SCORECARD,
               COUNCIL_FORECAST_RECORD)

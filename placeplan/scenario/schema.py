@@ -101,6 +101,10 @@ class PupilsSection(Model):
     a phase, key stage or year group in years after the full year-group history. The base year moves to the
     latest year observed; the year groups in between are estimated by rolling the projection forward and
     raking it to these totals (and to the school counts of `schools.nor` in those years, as shares)."""
+    forecast_errors: str | None = None
+    """CSV of past out-of-sample forecasts against outturns for every English authority (see the
+    `forecast_errors` table), from which the projection's ranges are drawn: the national part of the
+    error and an authority's deviation from it, by horizon and year group."""
 
 
 class TransferSection(Model):
@@ -507,6 +511,7 @@ class ScenarioFile(Model):
             "published.forecast_record": self.published.forecast_record,
             "pupils.table": self.pupils.table,
             "pupils.observed": self.pupils.observed,
+            "pupils.forecast_errors": self.pupils.forecast_errors,
             "births.table": self.births.table,
             "births.shares": self.births.shares,
             "housing.table": self.housing.table,

@@ -79,9 +79,14 @@ def method_section(results, has_specialist: bool) -> dict:
         "the year group below a year earlier times a progression ratio; Year 7 from Year 6 through the transfer "
         f"ratio; sixth form from staying-on rates; plus pupils from new homes above the trend. Every ratio is "
         f"averaged over the last {policy.ratio_window} years ({policy.ratio_method.replace('_', ' ')}).",
-        f"Uncertainty. Each of the {num(info.get('draws'))} simulations redraws the ratios from their own past "
-        "variation, the births (wider the further ahead), housing delivery and pupil yields. Ranges in this report "
-        "are the middle 90% of simulations (5th to 95th percentile); the central projection uses the averages.",
+        f"Uncertainty. The {num(info.get('draws'))} simulations are not set by hand: they replay how far past "
+        "forecasts of the same method missed, one year ahead, two years ahead and so on, measured on forecasts "
+        "whose outcome was known. Every English authority's record (149 authorities, forecasts from 2014 to 2021 "
+        "scored against the January censuses to 2023) gives the authority-wide part: what all authorities missed "
+        "together, and how far one authority of this size strayed from that. The county's own record gives each "
+        "planning area's deviation from the county. A simulation keeps its errors from year to year, as real "
+        "errors persist. Housing delivery and pupil yields are drawn as well. Ranges in this report are the middle "
+        "90% of simulations (5th to 95th percentile); the central projection uses the ratios themselves.",
         "Places. The school is the unit of supply. Each school's places by year group come from its own data: "
         "year-group capacity where the scenario gives it; else its published admission number (PAN) in each year "
         "group it teaches, reconciled to its net capacity (extra places spread evenly; a PAN above what the "

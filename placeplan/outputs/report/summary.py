@@ -30,10 +30,11 @@ def shortfall_areas(results) -> pd.DataFrame:
         rows.append({"planning_area": area.code, "name": str(table["name"].iloc[0]), "phase": area.phase,
                      "first_year": year, "needed_then": at["places_needed_central"], "p_then": at["p_shortfall"],
                      "low_then": at.get("places_needed_p05"), "high_then": at.get("places_needed_p95"),
+                     "median_then": at.get("places_needed_p50"),
                      "peak": peak["places_needed_central"], "peak_year": int(peak["academic_year"]),
                      "p_max": table["p_shortfall"].max()})
     frame = pd.DataFrame(rows, columns=["planning_area", "name", "phase", "first_year", "needed_then", "p_then",
-                                        "low_then", "high_then", "peak", "peak_year", "p_max"])
+                                        "low_then", "high_then", "median_then", "peak", "peak_year", "p_max"])
     return frame.sort_values(["first_year", "p_then", "peak"], ascending=[True, False, False]).reset_index(drop=True)
 
 
@@ -52,6 +53,7 @@ def phase_figures(results, phase: str, year: int) -> dict:
         "needed_central": at["places_needed_central"].sum(),
         "needed_low": tot["places_needed_p05"].iloc[0] if "places_needed_p05" in tot and not tot.empty else None,
         "needed_high": tot["places_needed_p95"].iloc[0] if "places_needed_p95" in tot and not tot.empty else None,
+        "needed_median": tot["places_needed_p50"].iloc[0] if "places_needed_p50" in tot and not tot.empty else None,
         "spare_central": at["spare_places_central"].sum(),
         "places": at["places_planned"].sum(),
         "p_max": table["p_shortfall"].max() if not table.empty else 0.0,
@@ -79,12 +81,24 @@ def _phase_sentence(phase: str, f: dict, soon_year: int, last_year: int) -> str:
     text += "."
     if f["needed_central"] >= 0.5 or (f["needed_high"] or 0) >= 0.5:
         text += (f" In {ay(soon_year)} the central projection needs {num(f['needed_central'])} {phase} places; "
-                 f"90% of simulations need {num_range(f['needed_low'], f['needed_high'])}")
-        high = f["needed_high"] or 0
-        if high - f["needed_central"] > max(5.0, 0.1 * f["needed_central"]):
-            text += ", higher because one area's spare places never offset another's shortfall"
+                 f"the median simulation needs {num(f['needed_median'])} and 90% of simulations need "
+                 f"{num_range(f['needed_low'], f['needed_high'])}")
+        if median_above_central(f):
+            text += (", more than the central figure because one area's spare places never offset another's "
+                     "shortfall: an area that may be short adds to the need in the simulations where it is, and "
+                     "nothing where it is not")
         text += "."
     return text
+
+
+def median_above_central(f: dict) -> bool:
+    """True when the median simulation needs materially more places than the central projection.
+
+    Places needed are summed over areas without offsetting, so the need of the central pupils is
+    less than the typical need of the simulations whenever some areas are near their capacity.
+    """
+    median = f.get("needed_median") or 0
+    return median - f["needed_central"] > max(5.0, 0.1 * f["needed_central"])
 
 
 def _with_schools(area_text: str, school_text: str) -> str:
@@ -137,9 +151,9 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
     key_rows = [
         [f"Planning areas short more likely than not by {ay(soon_year)}",
          *[f"{len(figures[p]['soon'])} of {figures[p]['n_areas']}" for p in phases]],
-        [f"Places needed in {ay(soon_year)}: central (90% of simulations)",
-         *[f"{num(figures[p]['needed_central'])} ({num_range(figures[p]['needed_low'], figures[p]['needed_high'])})"
-           for p in phases]],
+        [f"Places needed in {ay(soon_year)}: central; median of the simulations (90% of them)",
+         *[f"{num(figures[p]['needed_central'])}; {num(figures[p]['needed_median'])} "
+           f"({num_range(figures[p]['needed_low'], figures[p]['needed_high'])})" for p in phases]],
         [f"Spare places in {ay(soon_year)}, central, after the operating margin (share of places)",
          *[spare(figures[p]) for p in phases]],
         [f"Chance that at least one area is short in {ay(soon_year)}", *[pct(figures[p]["p_any"]) for p in phases]],
@@ -177,10 +191,11 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
         short_table = Table(
             "Where and when places fall short: planning areas where a shortfall becomes more likely than not, "
             "largest central need first",
-            ["Planning area", "Phase", "Short more likely than not from", "Places needed then: central (90% range)",
+            ["Planning area", "Phase", "Short more likely than not from",
+             "Places needed then: central; median (90% range)",
              "Chance of a shortfall then", "Peak places needed (central)"],
             [[f"{r.planning_area} {r.name}", r.phase, ay(r.first_year),
-              f"{num(r.needed_then)} ({num_range(r.low_then, r.high_then)})", pct(r.p_then),
+              f"{num(r.needed_then)}; {num(r.median_then)} ({num_range(r.low_then, r.high_then)})", pct(r.p_then),
               f"{num(r.peak)} in {ay(r.peak_year)}"] for r in shown.itertuples()],
             [False, False, True, True, True, True], css="short", widths=[31, 9, 14, 17, 13, 16])
     delivery_table = None
