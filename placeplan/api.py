@@ -125,8 +125,15 @@ class Results:
             "specialist_demand": self.specialist_demand,
             "specialist_sufficiency": self.specialist_sufficiency,
             "ledger": self.ledger,
+            **backtest_reliability(self.backtest),
         }
         return {name: table for name, table in tables.items() if not table.empty or name == "specialist_capacity"}
+
+
+def backtest_reliability(tested) -> dict[str, pd.DataFrame]:
+    """The back-test's reliability and Brier tables (``reliability``, ``brier``) when it has them."""
+    return {name: getattr(tested, name) for name in ("reliability", "brier")
+            if isinstance(getattr(tested, name, None), pd.DataFrame)}
 
 
 BACKTEST_DRAWS = 200

@@ -213,6 +213,7 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
     """Back-test the scenario (and optionally every LA); print the tables, write the CSVs."""
     from placeplan.backtest import (backtest, format_comparison, format_ledger, format_national, national_backtest,
                                     read_national_tables)
+    from placeplan.backtest.report import format_reliability
 
     draws = args.draws or 200
     seed = scenario.config.meta.seed if args.seed is None else args.seed
@@ -220,6 +221,7 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
         result = backtest(scenario, draws=draws, seed=seed)
     out.print(format_comparison(result), highlight=False, markup=False)
     out.print("\n" + format_ledger(result.ledger), highlight=False, markup=False)
+    out.print("\n" + format_reliability(result), highlight=False, markup=False)
     tables = dict(result.tables())
     if args.national:
         national_draws = args.draws or 100
@@ -227,6 +229,7 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
             national = national_backtest(*read_national_tables(), policy=scenario.config.policy,
                                          draws=national_draws, seed=seed)
         out.print(format_national(national), highlight=False, markup=False)
+        out.print("\n" + format_reliability(national), highlight=False, markup=False)
         tables.update(national.tables())
     info = {"placeplan_version": __version__, "scenario_file": str(scenario.path), "seed": seed, "draws": draws,
             "national": bool(args.national)}

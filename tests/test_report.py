@@ -221,7 +221,8 @@ def test_sections_appear_in_order(toy_parsed):
 
 
 def test_every_image_is_an_embedded_png_with_alt_text(toy_parsed):
-    assert len(toy_parsed.images) == 7  # three planning areas, two sub-areas, the programme, past forecasts
+    # three planning areas, two sub-areas, the programme, past forecasts, the reliability diagram
+    assert len(toy_parsed.images) == 8
     for image in toy_parsed.images:
         assert_real_png(png_of(image["src"]))
         assert len(image.get("alt", "")) >= 40, f"alt text too thin: {image.get('alt')!r}"
@@ -398,8 +399,9 @@ def test_pdf_has_every_section(toy_report):
     first = re.sub(r"\s+", " ", reader.pages[0].extract_text())
     assert "1. Summary for the DfE meeting" in first and "Decisions this asks for" in first
     assert "8881002 South" in first and "South Primary expansion to 3 forms of entry" in first
+    assert "How reliable the chances have been" in text
     images = sum(len(page.images) for page in reader.pages)
-    assert images == 7
+    assert images == 8
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
@@ -439,6 +441,31 @@ def test_herefordshire_smoke(hereford_report):
     mine = results.ledger.set_index(["phase", "outturn_year", "horizon"]).loc[("primary", 2018, 1)]
     assert past["2018/19"][2].split("\n")[0] == num(mine["forecast"]) and past["2018/19"][4] == "+1.0%"
     assert "over-forecast by +0.9% to +6.5%" in html
+
+
+def test_herefordshire_reliability_subsection_matches_its_csv(hereford_report):
+    """'How reliable the chances have been': the places table and the plain sentence, from reliability.csv."""
+    results, html = hereford_report
+    parsed = parse(html)
+    assert "How reliable the chances have been" in [text for _, text in parsed.headings]
+    csv = pd.read_csv(io.StringIO(results.tables()["reliability"].to_csv(index=False)))
+    places = csv[(csv["event"] == "places") & (csv["horizon"] == "1-5")].set_index("band")
+    table = parsed.table("How reliable the chances have been: the chance that pupils")
+    assert [row[0] for row in table.rows] == list(places.index)
+    for row in table.rows:
+        r = places.loc[row[0]]
+        assert row[1] == num(r["n"]) and row[3] == num(r["happened"])
+        assert row[4] == f"{r['observed']:.1%}\n({r['lo90']:.1%} to {r['hi90']:.1%})"
+    band = places.loc["20-40%"]
+    assert (f"When placeplan gave a 20-40% chance that pupils in a year group of a planning area would exceed the "
+            f"area&#39;s places in it, it happened in {num(band['happened'])} of {num(band['n'])} cases "
+            f"({pct(band['observed'])};") in html
+    brier = pd.read_csv(io.StringIO(results.tables()["brier"].to_csv(index=False)))
+    score = brier[(brier["event"] == "places") & (brier["horizon"] == "1-5")].iloc[0]
+    assert f"Its Brier score was {score['brier']:.3f} over {num(score['n'])} forecasts" in html
+    assert f"a skill of {score['skill']:+.2f}" in html
+    assert parsed.table("How reliable the chances have been: the chance that a year group")
+    assert [img for img in parsed.images if img["alt"].startswith("Reliability diagram")]
 
 
 def test_a_run_without_live_projects_still_reports():

@@ -32,10 +32,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from placeplan.backtest.events import area_places, event_columns
 from placeplan.backtest.ledger import build_ledger
 from placeplan.backtest.metrics import (BOUNDS, by_ncy_table, comparison_table, interval_bounds, phase_of_ncy,
                                         summary_table)
 from placeplan.backtest.outturn import outturn_totals
+from placeplan.backtest.reliability import RECORD_COLUMNS, record_tables
 from placeplan.backtest.truncate import allowed_base_years, truncate
 from placeplan.demand import DemandInputs, Projection, UncertaintySettings, demand_inputs, project
 from placeplan.demand.intervals import ErrorInputs, error_inputs
@@ -93,6 +95,15 @@ class BacktestResult:
         Base years of the back-test tables (the ledger may have later ones).
     draws, seed : int
     policy, naive_policy : Policy
+    record : DataFrame
+        The chances the method gave, cell by cell (:mod:`~placeplan.backtest.events`): base_year,
+        horizon, planning_area, ncy, event (``places`` | ``growth``), threshold [places or pupils],
+        predicted (share of draws above the threshold), outcome (1 if the actual was above it).
+        Empty without draws.
+    reliability, brier : DataFrame
+        The record's reliability tables and Brier scores per event and horizon group
+        (:func:`placeplan.backtest.reliability.record_tables`, scope ``herefordshire`` or the
+        scenario's name).
     """
 
     detail: pd.DataFrame = field(repr=False)
@@ -106,12 +117,16 @@ class BacktestResult:
     policy: Policy
     naive_policy: Policy
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    record: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    brier: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables to write as CSV, by file stem (``backtest`` is the summary)."""
         return {"backtest": self.summary, "backtest_comparison": self.comparison,
                 "backtest_authority": self.authority, "backtest_by_ncy": self.by_ncy,
-                "backtest_detail": self.detail, "ledger": self.ledger}
+                "backtest_detail": self.detail, "ledger": self.ledger,
+                "reliability_record": self.record, "reliability": self.reliability, "brier": self.brier}
 
 
 def with_policy(scenario, policy: Policy, horizon: int | None = None):
@@ -269,7 +284,8 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
 
     national = national_table(scenario)
     records = {name: local_record(scenario, pol) for name, pol in policies.items()} if draws > 0 else {}
-    cells, totals, ledger_totals = [], [], []
+    cells, totals, ledger_totals, events = [], [], [], []
+    places = area_places(scenario.tables, outturn.primary_areas, outturn.secondary_areas)
     for b in sorted(set(bases) | set(run_base_years(scenario, first + window, end))):
         horizon = last - b  # years the back-test scores (the year-group history)
         known = truncate(scenario, b)
@@ -286,6 +302,10 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
             if b in bases:
                 cells.append({**keys, **cell_columns(projection, actual_p, actual_s, horizon, draws > 0)})
                 totals.append({**keys, **authority_columns(projection, actual_p, actual_s, horizon, draws > 0)})
+                if name == "method" and draws > 0:
+                    events.append({"base_year": b, **event_columns(
+                        projection, actual_p, actual_s, inputs.primary_nor[..., -1], inputs.secondary_nor[..., -1],
+                        horizon, places)})
     detail = _frame(cells, ["method", "base_year", "horizon", "academic_year", "phase", "planning_area", "ncy",
                             "forecast", "actual", *BOUNDS])
     authority = _frame(totals, ["method", "base_year", "horizon", "academic_year", "phase", "forecast", "actual",
@@ -293,9 +313,17 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
     summary = summary_table(detail, authority)
     ledger = build_ledger(stack(ledger_totals), actuals, scenario.tables.get("council_forecast_record"),
                           config.meta.as_at)
+    record = stack(events)[RECORD_COLUMNS] if events else pd.DataFrame(columns=RECORD_COLUMNS)
+    reliability, brier = record_tables(record, scope_name(scenario))
     return BacktestResult(detail=detail, authority=authority, summary=summary, by_ncy=by_ncy_table(detail),
                           comparison=comparison_table(summary), base_years=tuple(bases), draws=int(draws),
-                          seed=seed, policy=policy, naive_policy=policies["naive"], ledger=ledger)
+                          seed=seed, policy=policy, naive_policy=policies["naive"], ledger=ledger,
+                          record=record, reliability=reliability, brier=brier)
+
+
+def scope_name(scenario) -> str:
+    """Scope label of a scenario's reliability tables: its LA name in lower case (e.g. ``herefordshire``)."""
+    return str(scenario.config.meta.la_name or scenario.config.meta.name).strip().lower()
 
 
 def truncate_meta(scenario, base_year: int):

@@ -34,7 +34,9 @@ import numpy as np
 import pandas as pd
 
 from placeplan.backtest.core import METHODS, authority_columns, base_years, naive_policy, run_projection, stack
+from placeplan.backtest.events import event_columns
 from placeplan.backtest.metrics import DFE_PHASES, authority_metrics, horizon_label, inside
+from placeplan.backtest.reliability import RECORD_COLUMNS, record_tables
 from placeplan.demand import DemandInputs, UncertaintySettings
 from placeplan.demand.inputs import RECEPTION_AGE
 from placeplan.scenario.load import Scenario
@@ -75,6 +77,13 @@ class NationalResult:
     base_years : tuple of int
     draws, seed : int
     policy, naive_policy : Policy
+    record : DataFrame
+        The method's chance of the ``growth`` event (a year group larger at ``b + h`` than at the
+        base year ``b``; :mod:`~placeplan.backtest.events`) per LA x NCY x horizon and base year:
+        la_code, base_year, horizon, planning_area (``<la>P`` / ``<la>S``), ncy, event, threshold
+        [pupils], predicted, outcome. No ``places`` event: there are no national capacity tables.
+    reliability, brier : DataFrame
+        Its reliability tables and Brier scores (scope ``national``), all LAs pooled.
     """
 
     authority: pd.DataFrame = field(repr=False)
@@ -88,13 +97,17 @@ class NationalResult:
     seed: int
     policy: Policy
     naive_policy: Policy
+    record: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    brier: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables to write as CSV, by file stem."""
         return {"backtest_national": self.distribution, "backtest_national_la_year": self.distribution_la_year,
                 "backtest_national_by_la": self.per_la,
                 "backtest_national_authority": self.authority, "backtest_national_england": self.england,
-                "backtest_national_excluded": self.excluded}
+                "backtest_national_excluded": self.excluded, "backtest_national_reliability": self.reliability,
+                "backtest_national_brier": self.brier, "backtest_national_reliability_record": self.record}
 
 
 def default_national_folder() -> Path:
@@ -261,8 +274,11 @@ def la_inputs(series: LASeries, base_year: int, horizon: int, policy: Policy) ->
 
 
 def la_backtest(series: LASeries, policy: Policy, draws: int, seed: int, window: int,
-                settings: UncertaintySettings | None = None) -> list[dict]:
-    """Authority-level back-test blocks of one LA (one per base year and method)."""
+                settings: UncertaintySettings | None = None, events: list | None = None) -> list[dict]:
+    """Authority-level back-test blocks of one LA (one per base year and method).
+
+    With ``events`` (a list) and draws, the method's growth-event record blocks are appended to it
+    (:func:`la_events`)."""
     first, last = int(series.years[0]), int(series.years[-1])
     blocks = []
     policies = {"method": policy, "naive": naive_policy(policy)}
@@ -277,7 +293,17 @@ def la_backtest(series: LASeries, policy: Policy, draws: int, seed: int, window:
             block = authority_columns(projection, actual[None, 0:7], actual[None, 7:14], horizon, draws > 0)
             blocks.append({"la_code": series.la_code, "la_name": series.la_name, "method": name, "base_year": b,
                            **block})
+            if events is not None and name == "method" and draws > 0:
+                events.append(la_events(series, projection, actual, b, horizon))
     return blocks
+
+
+def la_events(series: LASeries, projection, actual: np.ndarray, base_year: int, horizon: int) -> dict:
+    """One LA's growth-event record block at one base year (``actual``: (14, horizon) [pupils])."""
+    start = series.nor[:, int(base_year) - int(series.years[0])]
+    columns = event_columns(projection, actual[None, 0:7], actual[None, 7:14], start[None, 0:7], start[None, 7:14],
+                            horizon)
+    return {"la_code": series.la_code, "base_year": int(base_year), **columns}
 
 
 def la_stream(seed: int, la_code: str, base_year: int) -> np.random.Generator:
@@ -320,7 +346,7 @@ def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, po
     wanted = list(names.index) if la_codes is None else [str(c) for c in la_codes]
     pupil_groups = dict(tuple(pupils_by_la.groupby("la_code")))
     birth_groups = dict(tuple(births_by_la.groupby("la_code")))
-    blocks, excluded, bases = [], [], set()
+    blocks, excluded, bases, events = [], [], set(), []
     for la in wanted:
         name = str(names.get(la, ""))
         if la not in pupil_groups:
@@ -336,7 +362,7 @@ def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, po
                                        f"{window}-year window"))
             continue
         bases.update(la_bases)
-        blocks.extend(la_backtest(series, policy, draws, seed, window, settings))
+        blocks.extend(la_backtest(series, policy, draws, seed, window, settings, events=events))
     if not blocks:
         raise ValueError("no LA could be back-tested")
     authority = stack(blocks)
@@ -345,11 +371,15 @@ def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, po
                            "forecast", "actual", "dfe_accuracy_pct", "lo90", "hi90", "lo95", "hi95"]]
     per_la = _per_la(authority)
     england = _england(authority)
+    record = (stack(events)[["la_code", *RECORD_COLUMNS]] if events
+              else pd.DataFrame(columns=["la_code", *RECORD_COLUMNS]))
+    reliability, brier = record_tables(record, "national")
     return NationalResult(
         authority=authority, per_la=per_la, distribution=_distribution(per_la, england),
         distribution_la_year=_distribution(_la_years(authority), england), england=england,
         excluded=pd.DataFrame(excluded, columns=["la_code", "la_name", "reason"]), base_years=tuple(sorted(bases)),
         draws=int(draws), seed=int(seed), policy=policy, naive_policy=naive_policy(policy),
+        record=record, reliability=reliability, brier=brier,
     )
 
 

@@ -141,3 +141,40 @@ def format_ledger(ledger, horizons: tuple[int, ...] = (1, 3)) -> str:
         lines.append(f"{PHASE_LABELS[row['phase']]:<10} {year}/{(year + 1) % 100:02d} {actual:>8} {source} {cells}")
     lines += ["", "obs = an observed January total after the year-group history; * = outside placeplan's 90% range."]
     return "\n".join(lines)
+
+
+EVENT_TEXT = {"places": "pupils > places (current places, no programme)",
+              "growth": "year group larger than at the base year"}
+
+
+def format_reliability(result, horizon: str = "1-5") -> str:
+    """How reliable the method's chances were: reliability tables (one horizon group) and Brier scores.
+
+    ``result`` is a :class:`~placeplan.backtest.BacktestResult` or :class:`NationalResult` (its
+    ``reliability`` and ``brier`` tables). Per event: for each band of predicted chance, the
+    forecasts in it, their mean chance and how often the event happened, with a 90% interval; then
+    the Brier score per horizon group and its skill against the out-of-sample climatology.
+    """
+    table, brier = getattr(result, "reliability", None), getattr(result, "brier", None)
+    if table is None or table.empty:
+        return "Reliability of the chances: no record (the back-test ran without draws)."
+    scope = str(table["scope"].iloc[0])
+    lines = [f"Reliability of the chances ({scope}, method, years ahead {horizon} pooled): "
+             "when placeplan said p, how often did it happen?"]
+    for event, rows in table[table["horizon"] == horizon].groupby("event", sort=False):
+        head = f"  {'band':<12} {'n':>7} {'said':>7} {'happened':>9} {'90% interval':>15}"
+        lines += ["", f"{event}: {EVENT_TEXT.get(event, event)}", head, "  " + "-" * (len(head) - 2)]
+        for r in rows.itertuples():
+            lines.append(f"  {r.band:<12} {r.n:>7,} {r.mean_predicted:>7.1%} {r.observed:>9.1%} "
+                         f"{f'{r.lo90:.1%}-{r.hi90:.1%}':>15}")
+    if brier is not None and not brier.empty:
+        head = (f"  {'event':<7} {'years':>5} {'n':>7} {'Brier':>7} {'climatology':>12} {'skill':>7} "
+                f"{'in-sample skill':>16}")
+        lines += ["", "Brier score (0 = perfect; always 50% = 0.25); skill = 1 - BS / BS_climatology",
+                  "(climatology: the event's share so far, as known at each base year; skill on those forecasts)",
+                  head, "  " + "-" * (len(head) - 2)]
+        for r in brier.itertuples():
+            lines.append(f"  {r.event:<7} {r.horizon:>5} {r.n:>7,} {_num(r.brier, '.3f', 7)} "
+                         f"{_num(r.brier_climatology, '.3f', 12)} {_num(r.skill, '+.2f', 7)} "
+                         f"{_num(r.skill_in_sample, '+.2f', 16)}")
+    return "\n".join(lines)

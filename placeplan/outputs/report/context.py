@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from placeplan.outputs.report import method, options, sections, summary
+from placeplan.outputs.report.reliability import reliability_section
 from placeplan.outputs.fmt import ay, num
 
 TITLE_SUFFIX = "School places: sufficiency and capital programme"
@@ -81,6 +82,7 @@ def build_context(results, comparison=None, backtest=None, map_year: int | None 
         "options": options.options_section(comparison),
         "backtest": options.backtest_section(backtest),
         "ledger": sections.ledger_section(results, backtest),
+        "reliability": reliability_section(results, backtest),
         "method": method.method_section(results, special is not None),
         "margin": f"{results.scenario.config.policy.operating_margin:.0%}",
         "map_year": ay(year),
