@@ -28,6 +28,7 @@ TABLE_KEYS = {
     "school_nor": "schools.nor",
     "pupils": "pupils.table",
     "observed_totals": "pupils.observed",
+    "national_ratios": "pupils.national_ratios",
     "births": "births.table",
     "birth_shares": "births.shares",
     "housing": "housing.table",
