@@ -127,12 +127,13 @@ def read_national_tables(folder: str | Path | None = None) -> tuple[pd.DataFrame
 
 # ---------------------------------------------------------------- one LA as a scenario
 def la_scenario(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, la_code: str,
-                policy: Policy | None = None) -> Scenario:
+                policy: Policy | None = None, national_ratios: pd.DataFrame | None = None) -> Scenario:
     """One LA of the national tables as an in-memory two-area scenario (see the module docstring).
 
     ``meta.base_year`` is the last year of the LA's pupils; the horizon is 1 (the back-test
     sets its own). Capital, capacity and school tables are empty: only the demand
-    projection can run on it.
+    projection can run on it. ``national_ratios`` (a :func:`national_ratio_table`) becomes
+    the scenario's national reference.
     """
     la_code = str(la_code)
     pupils = pupils_by_la[pupils_by_la["la_code"] == la_code]
@@ -147,7 +148,8 @@ def la_scenario(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, la_code:
                  "la_gss_code": str(pupils["gss_code"].iloc[0]), "la_name": name, "base_year": last,
                  "horizon_years": 1, "programme_date": dt.date(last + 1, 9, 1), "draws": 1},
         "planning_areas": {"table": IN_MEMORY}, "schools": {"table": IN_MEMORY, "capacity": IN_MEMORY},
-        "pupils": {"table": IN_MEMORY}, "births": {"table": IN_MEMORY, "shares": IN_MEMORY},
+        "pupils": {"table": IN_MEMORY, **({"national_ratios": IN_MEMORY} if national_ratios is not None else {})},
+        "births": {"table": IN_MEMORY, "shares": IN_MEMORY},
         "housing": {"table": IN_MEMORY, "yields": IN_MEMORY},
         "policy": (policy or Policy()).model_dump(),
     })
@@ -174,6 +176,8 @@ def la_scenario(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, la_code:
                                       "yield_per_dwelling": [0.0] * 3, "low": [0.0] * 3, "high": [0.0] * 3,
                                       "source": ["no housing in the national back-test"] * 3}),
     }
+    if national_ratios is not None:
+        tables["national_ratios"] = national_ratios.reset_index(drop=True)
     return Scenario(config=config, tables=tables, path=Path(IN_MEMORY))
 
 
