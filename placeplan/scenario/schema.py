@@ -419,7 +419,7 @@ class Policy(Model):
     every authority, from the `pupils.national_ratios` table; without it, the authority's own pooled ratio)
     forecast as its latest value, skipping `national_shock_years`, plus the authority's deviation from it,
     exponentially smoothed over its whole history (not the window) with `deviation_alpha`; planning areas add
-    their smoothed deviation from the authority (see docs/methodology.md)."""
+    their smoothed deviation from the authority (see docs/ratio-methods.md)."""
     ratio_weights: tuple[float, ...] | None = None
     """Weights for weighted_mean, most recent year first (e.g. 3, 2, 1)."""
     smoothing_alpha: float = Field(default=0.5, gt=0, le=1)
