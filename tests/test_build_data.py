@@ -20,10 +20,12 @@ SCRIPT = PROJECT / "tools" / "build_herefordshire_data.py"
 TABLES = PROJECT / "scenarios" / "herefordshire"
 # Tables made by other scripts (tools/build_scorecard_table.py makes dfe_scorecard.csv,
 # tools/build_forecast_record.py council_forecast_record.csv, tools/build_forecast_errors.py
-# forecast_errors.csv from the committed national tables; all tested below).
+# forecast_errors.csv from the committed national tables, tested below; tools/build_national_reference.py
+# national_ratios.csv, from the committed national tables, tested in tests/test_national_local.py).
 OTHER_SCRIPTS = {"dfe_scorecard.csv": "build_scorecard_table.py",
                  "council_forecast_record.csv": "build_forecast_record.py",
-                 "forecast_errors.csv": "build_forecast_errors.py"}
+                 "forecast_errors.csv": "build_forecast_errors.py",
+                 "national_ratios.csv": "build_national_reference.py"}
 COMMITTED = sorted(
     [f"scenarios/herefordshire/{p.name}" for p in TABLES.glob("*.csv") if p.name not in OTHER_SCRIPTS]
     + [f"geodata/{name}" for name in ("planning_areas.geojson", "county_boundary.geojson",
@@ -54,9 +56,9 @@ def test_eleven_tables_and_three_geodata_files_are_committed():
 
 
 def test_every_committed_table_has_its_builder():
-    """14 tables: 11 from the main build script, one from each other script (and nothing else)."""
+    """15 tables: 11 from the main build script, one from each other script (and nothing else)."""
     tables = sorted(p.name for p in TABLES.glob("*.csv"))
-    assert len(tables) == 14
+    assert len(tables) == 15
     assert set(tables) - {rel.rsplit("/", 1)[-1] for rel in COMMITTED} == set(OTHER_SCRIPTS)
     assert all((PROJECT / "tools" / script).is_file() for script in OTHER_SCRIPTS.values())
 

@@ -21,7 +21,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from placeplan.backtest.national import read_national_tables, national_series  # noqa: E402
+from placeplan.backtest.core import base_years  # noqa: E402
+from placeplan.backtest.national import (chosen_alphas, national_history, national_series,  # noqa: E402
+                                         read_national_tables)
 from placeplan.backtest.record import national_record  # noqa: E402
 from placeplan.scenario.load import load_scenario  # noqa: E402
 
@@ -32,7 +34,9 @@ def build(national: Path, scenario: Path):
     """The record table, rounded (forecast 0.1 pupil, actual whole pupils), sorted."""
     pupils, births = read_national_tables(national)
     policy = load_scenario(scenario).config.policy
-    record = national_record(national_series(pupils, births)[0], policy)
+    national = national_history(pupils, births)
+    alphas = chosen_alphas(national, base_years(national.years[0], national.years[-1], 1))
+    record = national_record(national_series(pupils, births)[0], policy, national=national, alphas=alphas)
     record = record.assign(forecast=record["forecast"].round(1), actual=record["actual"].round(0).astype(int))
     return record.sort_values(["unit", "base_year", "horizon", "ncy"], kind="stable")[COLUMNS]
 

@@ -38,12 +38,15 @@ from placeplan.backtest.events import event_columns
 from placeplan.backtest.metrics import DFE_PHASES, authority_metrics, horizon_label, inside
 from placeplan.backtest.reliability import RECORD_COLUMNS, record_tables
 from placeplan.demand import DemandInputs, UncertaintySettings
+from placeplan.demand import national_local as nl
 from placeplan.demand.inputs import RECEPTION_AGE
 from placeplan.scenario.load import Scenario
 from placeplan.scenario.schema import Policy, ScenarioFile
 
 IN_MEMORY = "<in memory>"
 NCY = tuple(range(14))
+# The national comparison: the policy tested, the naive reference, and the national-plus-local method.
+NATIONAL_METHODS = METHODS + ("national_local",)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class NationalResult:
         [pupils], predicted, outcome. No ``places`` event: there are no national capacity tables.
     reliability, brier : DataFrame
         Its reliability tables and Brier scores (scope ``national``), all LAs pooled.
+    alphas : DataFrame
+        base_year, deviation_alpha: the national_local smoothing constant used at each base year
+        (chosen from the deviations of every LA up to that year with ``deviation_alpha: auto``).
     """
 
     authority: pd.DataFrame = field(repr=False)
@@ -100,10 +106,12 @@ class NationalResult:
     record: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     reliability: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     brier: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    alphas: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables to write as CSV, by file stem."""
         return {"backtest_national": self.distribution, "backtest_national_la_year": self.distribution_la_year,
+                "backtest_national_alpha": self.alphas,
                 "backtest_national_by_la": self.per_la,
                 "backtest_national_authority": self.authority, "backtest_national_england": self.england,
                 "backtest_national_excluded": self.excluded, "backtest_national_reliability": self.reliability,
@@ -132,12 +140,13 @@ def read_national_tables(folder: str | Path | None = None) -> tuple[pd.DataFrame
 
 # ---------------------------------------------------------------- one LA as a scenario
 def la_scenario(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, la_code: str,
-                policy: Policy | None = None) -> Scenario:
+                policy: Policy | None = None, national_ratios: pd.DataFrame | None = None) -> Scenario:
     """One LA of the national tables as an in-memory two-area scenario (see the module docstring).
 
     ``meta.base_year`` is the last year of the LA's pupils; the horizon is 1 (the back-test
     sets its own). Capital, capacity and school tables are empty: only the demand
-    projection can run on it.
+    projection can run on it. ``national_ratios`` (a :func:`national_ratio_table`) becomes
+    the scenario's national reference.
     """
     la_code = str(la_code)
     pupils = pupils_by_la[pupils_by_la["la_code"] == la_code]
@@ -152,7 +161,8 @@ def la_scenario(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, la_code:
                  "la_gss_code": str(pupils["gss_code"].iloc[0]), "la_name": name, "base_year": last,
                  "horizon_years": 1, "programme_date": dt.date(last + 1, 9, 1), "draws": 1},
         "planning_areas": {"table": IN_MEMORY}, "schools": {"table": IN_MEMORY, "capacity": IN_MEMORY},
-        "pupils": {"table": IN_MEMORY}, "births": {"table": IN_MEMORY, "shares": IN_MEMORY},
+        "pupils": {"table": IN_MEMORY, **({"national_ratios": IN_MEMORY} if national_ratios is not None else {})},
+        "births": {"table": IN_MEMORY, "shares": IN_MEMORY},
         "housing": {"table": IN_MEMORY, "yields": IN_MEMORY},
         "policy": (policy or Policy()).model_dump(),
     })
@@ -179,6 +189,8 @@ def la_scenario(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, la_code:
                                       "yield_per_dwelling": [0.0] * 3, "low": [0.0] * 3, "high": [0.0] * 3,
                                       "source": ["no housing in the national back-test"] * 3}),
     }
+    if national_ratios is not None:
+        tables["national_ratios"] = national_ratios.reset_index(drop=True)
     return Scenario(config=config, tables=tables, path=Path(IN_MEMORY))
 
 
@@ -236,11 +248,111 @@ def national_series(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, la_c
     return series, excluded
 
 
-def la_inputs(series: LASeries, base_year: int, horizon: int, policy: Policy) -> DemandInputs:
+# ---------------------------------------------------------------- national pooled ratios
+@dataclass(frozen=True, eq=False)
+class NationalHistory:
+    """National pooled ratio histories of the national tables, and each LA's own ratios.
+
+    years : academic years (contiguous) of the ratios' numerators
+    ratio, numerator, denominator : (14 slots, year): slot g the ratio into NCY g (slot 0 Reception /
+        births five years earlier), pooled over the LAs where both parts are known [ratio; pupils]
+    n_la : (14, year) LAs pooled
+    la_codes : LA axis of ``la_ratio``
+    la_ratio : (LA, 14, year) each LA's own ratio [ratio], NaN where not defined
+
+    A year's pooled ratio uses that year's and the year before's counts only, so the history
+    truncated at a base year ``b`` (years <= b) is exactly what was known at ``b``.
+    """
+
+    years: np.ndarray
+    ratio: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+    n_la: np.ndarray
+    la_codes: tuple[str, ...]
+    la_ratio: np.ndarray
+
+    def known_at(self, base_year: int, years: np.ndarray) -> np.ndarray:
+        """(14, len(years)) national ratios on ``years``, NaN after ``base_year`` and outside the tables [ratio]."""
+        years = np.asarray(years, dtype=int)
+        out = np.full((len(NCY), len(years)), np.nan)
+        column = years - int(self.years[0])
+        ok = (column >= 0) & (column < len(self.years)) & (years <= int(base_year))
+        out[:, ok] = self.ratio[:, column[ok]]
+        return out
+
+    def deviations(self, base_year: int) -> np.ndarray:
+        """(LA, 14, year <= base) each LA's ratio minus the national ratio, years up to ``base_year`` [ratio]."""
+        keep = self.years <= int(base_year)
+        return self.la_ratio[..., keep] - self.ratio[None, :, keep]
+
+
+def national_history(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame) -> NationalHistory:
+    """Pool every LA of the national tables into national ratio histories (see :class:`NationalHistory`).
+
+    ``pupils_by_la`` (academic_year, la_code, ncy, nor) [pupils] and ``births_by_la`` (la_code,
+    birth_year, births) [births]: Reception in year t is set against births of birth year t - 5.
+    """
+    pupils = pupils_by_la.astype({"la_code": str})
+    births = births_by_la.astype({"la_code": str})
+    codes = tuple(sorted(pupils["la_code"].unique()))
+    years = np.arange(int(pupils["academic_year"].min()), int(pupils["academic_year"].max()) + 1)
+    index = pd.MultiIndex.from_product([codes, NCY, years])
+    nor = (pupils.groupby(["la_code", "ncy", "academic_year"])["nor"].sum().astype(float).reindex(index)
+           .to_numpy().reshape(len(codes), len(NCY), len(years)))
+    cohort_index = pd.MultiIndex.from_product([codes, years - RECEPTION_AGE])
+    cohort = (births.groupby(["la_code", "birth_year"])["births"].sum().astype(float).reindex(cohort_index)
+              .to_numpy().reshape(len(codes), len(years)))
+    top, bottom = nl.ratio_parts(nor, cohort)
+    ratio, numerator, denominator = nl.pooled_ratio(top, bottom)
+    valid = np.isfinite(top) & np.isfinite(bottom) & (bottom > 0)
+    la_ratio = np.where(valid, top / np.where(valid, bottom, 1.0), np.nan)
+    return NationalHistory(years, ratio, numerator, denominator, valid.sum(axis=0), codes, la_ratio)
+
+
+def national_ratio_table(history: NationalHistory, source: str) -> pd.DataFrame:
+    """The ``national_ratios`` scenario table of a :class:`NationalHistory`, one row per year and ratio with a value.
+
+    Columns academic_year, ratio (reception, y1 ... y13), national_ratio, numerator, denominator,
+    n_la, source.
+    """
+    rows = []
+    for j, year in enumerate(history.years):
+        for g, name in enumerate(nl.RATIO_NAMES):
+            if np.isnan(history.ratio[g, j]):
+                continue
+            rows.append({"academic_year": int(year), "ratio": name, "national_ratio": history.ratio[g, j],
+                         "numerator": history.numerator[g, j], "denominator": history.denominator[g, j],
+                         "n_la": int(history.n_la[g, j]), "source": source})
+    return pd.DataFrame(rows, columns=["academic_year", "ratio", "national_ratio", "numerator", "denominator",
+                                       "n_la", "source"])
+
+
+def chosen_alphas(history: NationalHistory, bases, grid=nl.ALPHA_GRID) -> dict[int, float]:
+    """The ``auto`` deviation smoothing constant of each base year, from every LA's deviations up to it."""
+    return {int(b): nl.choose_alpha(history.deviations(b), grid) for b in sorted(set(bases))}
+
+
+def policy_at(policy: Policy, base_year: int, alphas: dict[int, float] | None) -> Policy:
+    """The policy used at one base year: ``deviation_alpha: auto`` of national_local replaced by that year's choice."""
+    if policy.ratio_method == "national_local" and policy.deviation_alpha == "auto" and alphas:
+        return policy.model_copy(update={"deviation_alpha": alphas[int(base_year)]})
+    return policy
+
+
+def national_local_policy(policy: Policy) -> Policy:
+    """The national-plus-local reference's policy: the policy's window and smoothing settings, ``national_local``."""
+    return policy.model_copy(update={"ratio_method": "national_local", "ratio_weights": None})
+
+
+def la_inputs(series: LASeries, base_year: int, horizon: int, policy: Policy,
+              national: NationalHistory | None = None) -> DemandInputs:
     """The engine's inputs for one LA at base year ``b``, as ``demand_inputs(truncate(la_scenario, b))`` gives them.
 
     Same rule as :func:`placeplan.backtest.truncate.truncate`: pupils up to ``b``; births
     known up to birth year ``b - 1`` and carried flat after it (``projected``); no housing.
+    With ``national``, the national pooled ratios of the years up to ``b`` go in as the
+    national reference (``DemandInputs.national_primary`` / ``national_secondary``).
     """
     b = int(base_year)
     history = series.years[series.years <= b]
@@ -263,6 +375,7 @@ def la_inputs(series: LASeries, base_year: int, horizon: int, policy: Policy) ->
                   for o, k in zip(offset, known))
     housing_years = np.arange(b - policy.ratio_window + 1, years[-1] + 1)
     nor = series.nor[:, :cut]
+    reference = national.known_at(b, history) if national is not None else None
     return DemandInputs(
         base_year=b, years=years, history_years=history, primary_areas=(f"{series.la_code}P",),
         secondary_areas=(f"{series.la_code}S",), primary_nor=nor[None, 0:7], secondary_nor=nor[None, 7:14],
@@ -270,24 +383,30 @@ def la_inputs(series: LASeries, base_year: int, horizon: int, policy: Policy) ->
         births_kind=kinds, housing_years=housing_years, dwellings=np.zeros((1, len(housing_years))),
         planned=np.zeros((1, len(housing_years)), dtype=bool), yields=np.zeros(3), yields_low=np.zeros(3),
         yields_high=np.zeros(3), delivery_factor=1.0, secondary_share=np.ones((1, 1)), policy=policy,
+        national_primary=None if reference is None else reference[:7],
+        national_secondary=None if reference is None else reference[7:],
     )
 
 
 def la_backtest(series: LASeries, policy: Policy, draws: int, seed: int, window: int,
-                settings: UncertaintySettings | None = None, events: list | None = None) -> list[dict]:
+                settings: UncertaintySettings | None = None, national: NationalHistory | None = None,
+                alphas: dict[int, float] | None = None, events: list | None = None) -> list[dict]:
     """Authority-level back-test blocks of one LA (one per base year and method).
 
-    With ``events`` (a list) and draws, the method's growth-event record blocks are appended to it
-    (:func:`la_events`)."""
+    ``alphas`` (base year -> constant) replaces ``deviation_alpha: auto`` of the national_local
+    policies: the choice made from every LA's deviations up to the base year. With ``events`` (a
+    list) and draws, the method's growth-event record blocks are appended to it (:func:`la_events`).
+    """
     first, last = int(series.years[0]), int(series.years[-1])
     blocks = []
-    policies = {"method": policy, "naive": naive_policy(policy)}
+    policies = {"method": policy, "naive": naive_policy(policy), "national_local": national_local_policy(policy)}
     for b in base_years(first, last, window):
         horizon = last - b
         columns = np.arange(b + 1, last + 1) - first
         actual = series.nor[:, columns]
-        for name in METHODS:
-            inputs = la_inputs(series, b, horizon, policies[name])
+        for name in NATIONAL_METHODS:
+            pol = policy_at(policies[name], b, alphas)
+            inputs = la_inputs(series, b, horizon, pol, national)
             rng = la_stream(seed, series.la_code, b) if draws > 0 else None
             projection = run_projection(inputs, draws, rng, settings)
             block = authority_columns(projection, actual[None, 0:7], actual[None, 7:14], horizon, draws > 0)
@@ -316,7 +435,7 @@ def la_stream(seed: int, la_code: str, base_year: int) -> np.random.Generator:
 def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, policy: Policy | None = None,
                       draws: int = 100, seed: int = 0, *, la_codes=None, min_window: int | None = None,
                       settings: UncertaintySettings | None = None) -> NationalResult:
-    """Back-test the projection method (and the naive reference) on every LA.
+    """Back-test the projection method, the naive reference and the national-plus-local method on every LA.
 
     Parameters
     ----------
@@ -346,6 +465,9 @@ def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, po
     wanted = list(names.index) if la_codes is None else [str(c) for c in la_codes]
     pupil_groups = dict(tuple(pupils_by_la.groupby("la_code")))
     birth_groups = dict(tuple(births_by_la.groupby("la_code")))
+    national = national_history(pupils_by_la, births_by_la)  # once per run: every LA in the tables
+    years = national.years
+    alphas = chosen_alphas(national, base_years(years[0], years[-1], 1))
     blocks, excluded, bases, events = [], [], set(), []
     for la in wanted:
         name = str(names.get(la, ""))
@@ -362,7 +484,7 @@ def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, po
                                        f"{window}-year window"))
             continue
         bases.update(la_bases)
-        blocks.extend(la_backtest(series, policy, draws, seed, window, settings, events=events))
+        blocks.extend(la_backtest(series, policy, draws, seed, window, settings, national, alphas, events=events))
     if not blocks:
         raise ValueError("no LA could be back-tested")
     authority = stack(blocks)
@@ -380,6 +502,7 @@ def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, po
         excluded=pd.DataFrame(excluded, columns=["la_code", "la_name", "reason"]), base_years=tuple(sorted(bases)),
         draws=int(draws), seed=int(seed), policy=policy, naive_policy=naive_policy(policy),
         record=record, reliability=reliability, brier=brier,
+        alphas=pd.DataFrame({"base_year": sorted(bases), "deviation_alpha": [alphas[b] for b in sorted(bases)]}),
     )
 
 
@@ -416,7 +539,7 @@ def _distribution(per_la: pd.DataFrame, england: pd.DataFrame) -> pd.DataFrame:
     nat = england.assign(horizon=horizon_label(england["horizon"])).groupby(keys)["dfe_accuracy_pct"].mean()
     out["england_pct"] = nat.reindex(out.index)
     out = out.reset_index()
-    order = {m: i for i, m in enumerate(METHODS)}
+    order = {m: i for i, m in enumerate(NATIONAL_METHODS)}
     return (out.assign(_m=out["method"].map(order)).sort_values(["_m", "phase", "horizon"]).drop(columns="_m")
             .reset_index(drop=True))
 

@@ -48,7 +48,8 @@ def frame(blocks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     return out[out["actual"].notna()].reset_index(drop=True)
 
 
-def national_record(series: list, policy: Policy, window: int | None = None) -> pd.DataFrame:
+def national_record(series: list, policy: Policy, window: int | None = None, national=None,
+                    alphas: dict[int, float] | None = None) -> pd.DataFrame:
     """Central forecasts of every LA at every origin against what happened.
 
     Parameters
@@ -58,15 +59,19 @@ def national_record(series: list, policy: Policy, window: int | None = None) -> 
         The method whose errors are recorded.
     window : int, optional
         Years of ratios required before an origin (default ``policy.ratio_window``).
+    national : NationalHistory, optional
+        The national pooled ratios (needed by ``national_local``; :func:`~placeplan.backtest.national.national_history`).
+    alphas : dict, optional
+        Base year -> deviation smoothing constant, for ``deviation_alpha: auto``.
     """
-    from placeplan.backtest.national import la_inputs
+    from placeplan.backtest.national import la_inputs, policy_at
 
     window = policy.ratio_window if window is None else int(window)
     blocks = []
     for s in series:
         last = int(s.years[-1])
         for b in base_years(int(s.years[0]), last, window):
-            projection = project(la_inputs(s, b, last - b, policy))
+            projection = project(la_inputs(s, b, last - b, policy_at(policy, b, alphas), national))
             forecast = np.concatenate([projection.central_primary, projection.central_secondary], axis=1)
             actual = s.nor[None, :, np.arange(b + 1, last + 1) - int(s.years[0])]
             blocks.append(cube_rows(np.array([s.la_code]), forecast, actual, b))

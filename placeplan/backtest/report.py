@@ -19,6 +19,9 @@ def _num(x, fmt: str, width: int) -> str:
 
 
 def _policy_text(policy) -> str:
+    if policy.ratio_method == "national_local":
+        alpha = policy.deviation_alpha
+        return f"national + local (deviation alpha {alpha if alpha == 'auto' else format(alpha, 'g')})"
     method = policy.ratio_method.replace("_", " ")
     return f"{policy.ratio_window}-year {method}"
 
@@ -73,18 +76,25 @@ def format_national(result, horizons: tuple[str, ...] = ("1", "3")) -> str:
     d = result.distribution
     bases = result.base_years
     n_la = int(d["n_la"].max()) if len(d) else 0
+    alphas = getattr(result, "alphas", None)
+    alpha_text = ("" if alphas is None or not len(alphas) else
+                  "national_local deviation alpha by base year: " + ", ".join(
+                      f"{int(r.base_year)} {r.deviation_alpha:g}" for r in alphas.itertuples()))
     lines = [
         f"National back-test: {n_la} LAs, base years {bases[0]}-{bases[-1]}, {result.draws} draws; "
-        f"method {_policy_text(result.policy)}, naive 1-year window",
+        f"method {_policy_text(result.policy)}, naive 1-year window, national_local = national ratio (latest, "
+        f"shock years {', '.join(str(y) for y in result.policy.national_shock_years) or 'none'} skipped) + "
+        f"smoothed LA deviation",
         "per LA: DfE accuracy averaged over base years; across LAs: median [10th, 90th percentile]",
+    ] + ([alpha_text] if alpha_text else []) + [
         "",
-        f"{'phase':<10} {'years':>5} {'':<7} {'LAs':>4}  {'DfE accuracy %':^24}  {'|DfE accuracy| %':^24}  "
+        f"{'phase':<10} {'years':>5} {'':<14} {'LAs':>4}  {'DfE accuracy %':^24}  {'|DfE accuracy| %':^24}  "
         f"{'England %':>9}",
     ]
     lines.append("-" * len(lines[-1]))
     for phase in ("primary", "secondary"):
         for horizon in horizons:
-            for method in ("method", "naive"):
+            for method in ("method", "naive", "national_local"):
                 r = d[(d["phase"] == phase) & (d["horizon"] == horizon) & (d["method"] == method)]
                 if r.empty:
                     continue
@@ -93,7 +103,7 @@ def format_national(result, horizons: tuple[str, ...] = ("1", "3")) -> str:
                        f"{_num(r['dfe_accuracy_pct_p90'], '+.2f', 6)}]")
                 absolute = (f"{_num(r['abs_accuracy_pct_median'], '.2f', 6)} "
                             f"[{_num(r['abs_accuracy_pct_p10'], '.2f', 6)},{_num(r['abs_accuracy_pct_p90'], '.2f', 6)}]")
-                lines.append(f"{PHASE_LABELS[phase]:<10} {horizon:>5} {method:<7} {int(r['n_la']):>4}  {acc:>24}  "
+                lines.append(f"{PHASE_LABELS[phase]:<10} {horizon:>5} {method:<14} {int(r['n_la']):>4}  {acc:>24}  "
                              f"{absolute:>24}  {_num(r['england_pct'], '+.2f', 9)}")
     if len(result.excluded):
         lines.append("")

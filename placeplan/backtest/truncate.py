@@ -3,7 +3,7 @@
 The rule, for base year ``b`` (academic year b/b+1; the January census of that year is
 taken in January b+1, and the SCAP forecast built on it is returned in July b+1):
 
-* **Pupils** (and school rolls, SEND history, later observed totals): rows with
+* **Pupils** (and school rolls, SEND history, later observed totals, national ratios): rows with
   ``academic_year <= b`` only.
 * **Births**: ``birth_year`` Y is the cohort born September Y to August Y+1 (DfE's
   September-August birth year). The cohort born by 31 August b is complete a year before the
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 # Tables whose rows are observations dated by academic year: only rows up to b were known.
-OBSERVED_TABLES = ("pupils", "pupils_by_school", "school_nor", "send", "observed_totals")
+OBSERVED_TABLES = ("pupils", "pupils_by_school", "school_nor", "send", "observed_totals", "national_ratios")
 
 
 def known_births(births: pd.DataFrame, base_year: int) -> pd.DataFrame:

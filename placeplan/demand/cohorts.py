@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from placeplan.demand.inputs import RECEPTION_AGE, DemandInputs
+from placeplan.demand import national_local as nl
 from placeplan.demand.ratios import average_ratios, safe_ratio
 from placeplan.demand.transfer import pooled_transfer_history
 
@@ -47,6 +48,7 @@ class Ratios:
     secondary: np.ndarray
     primary_history: np.ndarray
     secondary_history: np.ndarray
+    alpha: float | None = None  # the deviation smoothing constant used by national_local (None: other methods)
 
 
 def reception_ratio_history(reception: np.ndarray, births: np.ndarray, history_years: np.ndarray,
@@ -111,8 +113,11 @@ def central_ratios(inputs: DemandInputs) -> Ratios:
     A ratio with no usable year in the window falls back to: for Reception, the authority's
     pooled births-to-Reception ratio (sum of Reception / sum of births, averaged the same
     way); for progression, 1 (the cohort moves up unchanged); for Year 7 transfer, 0.
+    ``ratio_method: national_local`` is :func:`national_local_ratios`.
     """
     p = inputs.policy
+    if p.ratio_method == "national_local":
+        return national_local_ratios(inputs)
     primary_history, secondary_history = ratio_histories(inputs)
     args = (p.ratio_window, p.ratio_method, p.ratio_weights, p.smoothing_alpha)
     primary = average_ratios(primary_history, *args)
@@ -126,6 +131,85 @@ def central_ratios(inputs: DemandInputs) -> Ratios:
     secondary[:, 0] = np.where(np.isnan(secondary[:, 0]), TRANSFER_FILL, secondary[:, 0])
     secondary[:, 1:] = np.where(np.isnan(secondary[:, 1:]), PROGRESSION_FILL, secondary[:, 1:])
     return Ratios(primary, secondary, primary_history, secondary_history)
+
+
+def authority_histories(inputs: DemandInputs) -> tuple[np.ndarray, np.ndarray]:
+    """The authority's pooled ratio histories (primary (7, hist), secondary (7, hist)) [ratio].
+
+    Each slot pools the planning areas (sum of numerators / sum of denominators over the areas
+    where both are known); secondary slot 0 is the authority's Year 7 over its Year 6 a year
+    earlier (NaN where any area's count is missing).
+    """
+    primary_nor, secondary_nor = inputs.ratio_basis()
+    column = np.asarray(inputs.history_years) - RECEPTION_AGE - inputs.birth_years[0]
+    inside = (column >= 0) & (column < len(inputs.birth_years))
+    cohort = np.where(inside, np.asarray(inputs.births, dtype=float)[:, np.clip(column, 0, len(inputs.birth_years) - 1)],
+                      np.nan)
+    n_p = len(inputs.primary_areas)
+    pad_p = np.concatenate([primary_nor, np.full((n_p, 7) + primary_nor.shape[2:], np.nan)], axis=1)
+    top, bottom = nl.ratio_parts(pad_p, cohort)
+    primary = nl.pooled_ratio(top[:, :7], bottom[:, :7])[0]
+    n_s = len(inputs.secondary_areas)
+    pad_s = np.concatenate([np.full((n_s, 7) + secondary_nor.shape[2:], np.nan), secondary_nor], axis=1)
+    top, bottom = nl.ratio_parts(pad_s, np.full((n_s, secondary_nor.shape[-1]), np.nan))
+    secondary = nl.pooled_ratio(top[:, 7:], bottom[:, 7:])[0]
+    secondary[0] = pooled_transfer_history(primary_nor[:, 6, :], np.sum(secondary_nor[:, 0, :], axis=0,
+                                                                         keepdims=True)
+                                           if n_s else np.full((1, secondary_nor.shape[-1]), np.nan))[0]
+    return primary, secondary
+
+
+def resolved_alpha(policy, histories) -> float:
+    """``policy.deviation_alpha``, or with ``auto`` the grid's best on these deviation histories (years up to the base)."""
+    if policy.deviation_alpha != "auto":
+        return float(policy.deviation_alpha)
+    return nl.choose_alpha(histories)
+
+
+def national_local_ratios(inputs: DemandInputs) -> Ratios:
+    """Central ratios by the national-plus-local method (``demand.national_local``).
+
+    1. The authority's pooled ratios (:func:`authority_histories`) are forecast as the national
+       forecast (the latest national ratio, skipping shock years; national years after the
+       reference's last year carry that forecast) + the authority's deviation from the national
+       ratio, exponentially smoothed over its whole history. Without a national reference the
+       authority's latest pooled ratio (skipping shock years) is the forecast.
+    2. Each planning area adds its smoothed deviation from the authority's ratio. The Year 7
+       transfer (secondary slot 0) is the authority's forecast Year 7 / Year 6 split between
+       secondary areas by their smoothed shares of it (a transfer matrix, if any, is scaled to
+       the authority's forecast in ``demand.project``).
+    3. ``deviation_alpha: auto`` picks the constant from the grid that best forecast, one year
+       ahead, every deviation history here (authority from national, areas from authority).
+    4. Fallbacks as :func:`central_ratios`: Reception with no history takes the authority's
+       forecast, progression 1, transfer 0.
+    """
+    p = inputs.policy
+    years = np.asarray(inputs.history_years)
+    shocks = tuple(p.national_shock_years)
+    primary_history, secondary_history = ratio_histories(inputs)
+    auth_p, auth_s = authority_histories(inputs)
+    national_p = inputs.national_primary
+    national_s = inputs.national_secondary
+    deviations = [primary_history - auth_p[None], secondary_history[:, 1:] - auth_s[None, 1:]]
+    if national_p is not None:
+        deviations += [auth_p - nl.carry_national(national_p, years, shocks),
+                       auth_s - nl.carry_national(national_s, years, shocks)]
+    alpha = resolved_alpha(p, deviations)
+    forecast_p = nl.national_local_forecast(auth_p, national_p, years, alpha, shocks)
+    forecast_s = nl.national_local_forecast(auth_s, national_s, years, alpha, shocks)
+    primary = nl.area_forecast(primary_history, auth_p, forecast_p, alpha)
+    secondary = nl.area_forecast(secondary_history, auth_s, forecast_s, alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = nl.exp_smooth(secondary_history[:, 0] / auth_s[None, 0], alpha)
+    shares = np.nan_to_num(shares, nan=0.0)
+    shares = shares / shares.sum() if shares.sum() > 0 else np.full(len(shares), 1.0 / max(len(shares), 1))
+    secondary[:, 0] = forecast_s[0] * shares
+    primary[:, 0] = np.where(np.isnan(primary[:, 0]), np.nan_to_num(forecast_p[0], nan=0.0), primary[:, 0])
+    primary[:, 1:] = np.where(np.isnan(primary[:, 1:]), PROGRESSION_FILL, primary[:, 1:])
+    secondary[:, 0] = np.where(np.isnan(secondary[:, 0]), TRANSFER_FILL, secondary[:, 0])
+    secondary[:, 1:] = np.where(np.isnan(secondary[:, 1:]), PROGRESSION_FILL, secondary[:, 1:])
+    return Ratios(np.maximum(primary, 0.0), np.maximum(secondary, 0.0), primary_history, secondary_history,
+                  alpha=alpha)
 
 
 def step_primary(state: np.ndarray, ratios: np.ndarray, births: np.ndarray) -> np.ndarray:

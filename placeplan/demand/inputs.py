@@ -79,6 +79,13 @@ class DemandInputs:
     ratio_primary_nor, ratio_secondary_nor : ndarray or None
         The histories the cohort ratios are measured on where they differ from ``primary_nor`` /
         ``secondary_nor`` (after a rebase: see ``demand.rebase_run.roll_forward``); None: the same.
+    national_primary, national_secondary : ndarray, shape (7, hist), or None
+        National pooled ratios aligned with ``history_years`` (the ``national_ratios`` table, or
+        the national back-test's pooled histories up to the base year): primary slots as
+        ``cohorts.Ratios.primary`` (births-to-Reception, Years 1-6), secondary slots as
+        ``Ratios.secondary`` (Year 7 / Year 6 of the whole authority, Years 8-13) [ratio]; NaN
+        where unknown. None: no national reference (``national_local`` then uses the
+        authority's own pooled ratios).
     """
 
     base_year: int
@@ -106,6 +113,8 @@ class DemandInputs:
     rebase: Any = None
     ratio_primary_nor: np.ndarray | None = None
     ratio_secondary_nor: np.ndarray | None = None
+    national_primary: np.ndarray | None = None
+    national_secondary: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name, value in list(vars(self).items()):
@@ -203,6 +212,7 @@ def _assemble(scenario, primary_areas: tuple[str, ...], secondary_areas: tuple[s
     from placeplan.demand.transfer_setup import transfer_setup
 
     transfer = transfer_setup(scenario, primary_areas, secondary_areas, primary_nor, secondary_nor)
+    national = national_histories(tables.get("national_ratios"), history_years)
     return DemandInputs(
         base_year=base, years=years, history_years=history_years, primary_areas=primary_areas,
         secondary_areas=secondary_areas, primary_nor=primary_nor, secondary_nor=secondary_nor,
@@ -212,7 +222,24 @@ def _assemble(scenario, primary_areas: tuple[str, ...], secondary_areas: tuple[s
         secondary_share=share, policy=policy, transfer=transfer,
         ratio_primary_nor=None if ratio_nor is None else ratio_nor[0],
         ratio_secondary_nor=None if ratio_nor is None else ratio_nor[1],
+        national_primary=None if national is None else national[:7],
+        national_secondary=None if national is None else national[7:],
     )
+
+
+def national_histories(table: pd.DataFrame | None, history_years: np.ndarray) -> np.ndarray | None:
+    """The ``national_ratios`` table as (14 ratio slots, history year) [ratio], NaN where it has no row.
+
+    Slot g is the ratio into NCY g (slot 0 births-to-Reception); None without a table (or an
+    empty one).
+    """
+    if table is None or table.empty:
+        return None
+    from placeplan.demand.national_local import RATIO_NAMES
+
+    keyed = table.set_index(["ratio", "academic_year"])["national_ratio"].astype(float)
+    index = pd.MultiIndex.from_product([list(RATIO_NAMES), [int(y) for y in history_years]])
+    return keyed.reindex(index).to_numpy().reshape(len(RATIO_NAMES), len(history_years))
 
 
 def _nor_cube(pupils: pd.DataFrame, areas: tuple[str, ...], ncys: tuple[int, ...],

@@ -16,6 +16,7 @@ import pandas as pd
 from placeplan.demand.cohorts import Ratios, central_ratios, step_primary, step_secondary
 from placeplan.demand.housing import BUILD_UP, extra_pupils
 from placeplan.demand.inputs import PRIMARY_NCY, RECEPTION_AGE, SECONDARY_NCY, DemandInputs
+from placeplan.demand.national_local import residual_policy, scale_transfer_matrix
 from placeplan.demand.transfer import check_matrix, transfer_year7
 from placeplan.quantiles import quantile_column
 from placeplan.demand.intervals import ErrorInputs, projection_errors
@@ -124,6 +125,9 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         transfer = inputs.transfer.area_matrix
     matrix = None if transfer is None else check_matrix(
         transfer, len(inputs.primary_areas), len(inputs.secondary_areas))
+    if matrix is not None and inputs.policy.ratio_method == "national_local":
+        # the matrix keeps its shape; its authority Year 7 / Year 6 follows the forecast ratio
+        matrix = scale_transfer_matrix(matrix, inputs.primary_nor[:, 6, -1], float(ratios.secondary[:, 0].sum()))
     central = _run(inputs, ratios, ratios.primary[None], ratios.secondary[None], inputs.births[None],
                    np.array([inputs.delivery_factor]), inputs.yields[None], matrix, build_up)
     central_p, central_s = central[0][0], central[1][0]
@@ -146,9 +150,10 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         # Estimated years (year groups raked to observed totals) are not independent observations of the
         # ratios: their errors are near zero by construction, so they are left out of the residual pools.
         estimated = np.isin(np.asarray(inputs.history_years), np.asarray(inputs.estimated_years, dtype=int))
-        pool_p = residual_pool(np.where(estimated, np.nan, ratios.primary_history), inputs.policy,
+        spread_policy = residual_policy(inputs.policy)
+        pool_p = residual_pool(np.where(estimated, np.nan, ratios.primary_history), spread_policy,
                                settings.residual_scope, sizes_p, settings.common)
-        pool_s = residual_pool(np.where(estimated, np.nan, ratios.secondary_history), inputs.policy,
+        pool_s = residual_pool(np.where(estimated, np.nan, ratios.secondary_history), spread_policy,
                                settings.residual_scope, sizes_s, settings.common)
         shock_p = settings.spread * pool_p.sample(draws, rng)
         shock_s = settings.spread * pool_s.sample(draws, rng)

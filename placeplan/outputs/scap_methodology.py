@@ -125,7 +125,12 @@ def methodology_table(results, tables: dict[str, pd.DataFrame], window=None, bre
                  "weighted_mean": f"a weighted mean of the last {policy.ratio_window} years (weights "
                                   f"{', '.join(f'{w:g}' for w in policy.ratio_weights or ())}, most recent first)",
                  "exp_smoothing": f"exponential smoothing (alpha {policy.smoothing_alpha:g}) over the last "
-                                  f"{policy.ratio_window} years"}[policy.ratio_method]
+                                  f"{policy.ratio_window} years",
+                 "national_local": "national plus local: the national ratio (pooled over every English "
+                                   "authority) at its latest value, the first COVID-19 year passed over, plus the "
+                                   "authority's deviation from it exponentially smoothed over its whole history "
+                                   f"(smoothing constant {_alpha_text(policy)}); planning areas add their smoothed "
+                                   "deviation from the authority"}[policy.ratio_method]
     add("method", "approach", "Cohort survival by planning area. Every ratio below is averaged over the history "
         f"by {averaging}; the forecasts in these sheets are the central projection (averaged ratios, central "
         "births and housing), not a simulated draw.")
@@ -269,3 +274,10 @@ def _sources(table: pd.DataFrame, most: int = 3) -> str:
 
 def _rows(n: int) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _alpha_text(policy) -> str:
+    """The deviation smoothing constant as the method text gives it."""
+    if policy.deviation_alpha == "auto":
+        return "chosen at the base year from 0.3, 0.5, 0.7, 0.9 by the past one-year-ahead errors"
+    return f"{policy.deviation_alpha:g}"

@@ -20,7 +20,8 @@ from placeplan.scenario.schema import ScenarioFile
 # column holding the academic year of the count.
 DATED_TABLES = {"pupils": ("january", "academic_year"), "pupils_by_school": ("january", "academic_year"),
                 "observed_totals": ("census", "academic_year"), "school_nor": ("census", "academic_year"),
-                "send": ("january", "academic_year"), "dfe_scorecard": ("january", "nor_year")}
+                "send": ("january", "academic_year"), "dfe_scorecard": ("january", "nor_year"),
+                "national_ratios": ("january", "academic_year")}
 # Which of them can move the base year (SEND history and published scorecards are not pupil counts). Only a
 # January census moves it: a year is outturn once its January census is taken (October or May counts of a
 # year only divide that year's totals, as shares).

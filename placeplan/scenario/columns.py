@@ -354,6 +354,27 @@ COUNCIL_FORECAST_RECORD = TableSpec(
     key=("scorecard_row", "phase", "horizon"),
 )
 
+NATIONAL_RATIOS = TableSpec(
+    "national_ratios",
+    "National cohort ratios by academic year, pooled over every English authority (sum of numerators / sum "
+    "of denominators): the national part of the national_local ratio method. Built from scenarios/national "
+    "by tools/build_national_reference.py.",
+    (
+        _year("academic_year", "Academic year of the ratio's numerator (the later year)."),
+        Column("ratio", "enum", "-", "Which ratio: reception = Reception / births five years earlier; y1 ... y13 = "
+               "that year group / the year group below a year earlier (y7 the Year 7 transfer, y12 staying-on).",
+               choices=("reception",) + tuple(f"y{g}" for g in range(1, 14))),
+        Column("national_ratio", "float", "ratio", "numerator / denominator.", minimum=0),
+        Column("numerator", "float", "pupils", "Sum over authorities of the later year group.", required=False,
+               minimum=0),
+        Column("denominator", "float", "pupils", "Sum over the same authorities of the births or earlier year group.",
+               required=False, minimum=0),
+        Column("n_la", "int", "authorities", "Authorities pooled.", required=False, minimum=0),
+        Column("source", "text", "-", "Where the figures come from.", required=False),
+    ),
+    key=("academic_year", "ratio"),
+)
+
 # Counts that must not be negative; checked by checks.check_negative_counts.
 COUNT_COLUMNS = {
     "capacity": ("net_capacity", "pan"),
@@ -371,4 +392,4 @@ COUNT_COLUMNS = {
 
 ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, CAPACITY_BY_NCY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, OBSERVED_TOTALS, FORECAST_ERRORS, TRANSFER,
               BIRTHS, BIRTH_SHARES, HOUSING, PUPIL_YIELDS, SEND, DFE_SCORECARD,
-              COUNCIL_FORECAST_RECORD)
+              COUNCIL_FORECAST_RECORD, NATIONAL_RATIOS)

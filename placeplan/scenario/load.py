@@ -29,6 +29,7 @@ TABLE_KEYS = {
     "pupils": "pupils.table",
     "observed_totals": "pupils.observed",
     "forecast_errors": "pupils.forecast_errors",
+    "national_ratios": "pupils.national_ratios",
     "births": "births.table",
     "birth_shares": "births.shares",
     "housing": "housing.table",

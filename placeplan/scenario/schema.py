@@ -96,6 +96,9 @@ class PupilsSection(Model):
     """CSV of pupils on roll by NCY and academic year: by planning area (the `pupils` table) or by school (`pupils_by_school`)."""
     level: Literal["planning_area", "school"] = "planning_area"
     """Whether the table gives planning areas or single schools (summed into their planning areas)."""
+    national_ratios: str | None = None
+    """CSV of national pooled ratio histories (see the `national_ratios` table), the national part of the
+    national_local ratio method; built by tools/build_national_reference.py from scenarios/national."""
     observed: str | None = None
     """CSV of later observed totals (see the `observed_totals` table): authority or planning-area totals of
     a phase, key stage or year group in years after the full year-group history. The base year moves to the
@@ -415,12 +418,26 @@ class Policy(Model):
     """Spare places kept on purpose [fraction of capacity]; 0 reproduces DfE's place-planning tables."""
     ratio_window: int = Field(default=3, ge=1, le=10)
     """Years of history each projection ratio is averaged over [years]."""
-    ratio_method: Literal["mean", "weighted_mean", "exp_smoothing"] = "mean"
-    """How ratios are averaged over the window."""
+    ratio_method: Literal["mean", "weighted_mean", "exp_smoothing", "national_local"] = "mean"
+    """How ratios are averaged over the window. `national_local`: each ratio is a national part (pooled over
+    every authority, from the `pupils.national_ratios` table; without it, the authority's own pooled ratio)
+    forecast as its latest value, skipping `national_shock_years`, plus the authority's deviation from it,
+    exponentially smoothed over its whole history (not the window) with `deviation_alpha`; planning areas add
+    their smoothed deviation from the authority (see docs/ratio-methods.md)."""
     ratio_weights: tuple[float, ...] | None = None
     """Weights for weighted_mean, most recent year first (e.g. 3, 2, 1)."""
     smoothing_alpha: float = Field(default=0.5, gt=0, le=1)
     """Smoothing constant for exp_smoothing [fraction]."""
+    deviation_alpha: float | Literal["auto"] = "auto"
+    """Smoothing constant of the local deviations for national_local [fraction, 0 < alpha <= 1]. `auto`: chosen
+    at each base year from the grid 0.3, 0.5, 0.7, 0.9 as the constant whose one-step-ahead forecasts of the
+    deviations, over every authority (or area) and ratio and every year up to the base year, had the smallest
+    squared error: chosen only from what was known at the base year."""
+    national_shock_years: tuple[int, ...] = (2020,)
+    """Academic years whose national ratios are not carried forward by national_local (the latest year
+    before them is used instead) [academic years]. 2020 is 2020/21, the first COVID-19 year, whose January
+    2021 census was taken in lockdown: a shock a forecaster knew of at the time, not one picked from the
+    back-test's results."""
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)
     """Quantiles reported for uncertain results [fractions]."""
 
@@ -429,6 +446,8 @@ class Policy(Model):
         if self.ratio_method == "weighted_mean":
             if self.ratio_weights is None or len(self.ratio_weights) != self.ratio_window:
                 raise ValueError("weighted_mean needs ratio_weights with one weight per year of ratio_window")
+        if self.deviation_alpha != "auto" and not 0 < self.deviation_alpha <= 1:
+            raise ValueError("deviation_alpha must be 'auto' or lie in (0, 1]")
         if any(not 0 < q < 1 for q in self.quantiles):
             raise ValueError("quantiles must lie strictly between 0 and 1")
         return self
@@ -512,6 +531,7 @@ class ScenarioFile(Model):
             "pupils.table": self.pupils.table,
             "pupils.observed": self.pupils.observed,
             "pupils.forecast_errors": self.pupils.forecast_errors,
+            "pupils.national_ratios": self.pupils.national_ratios,
             "births.table": self.births.table,
             "births.shares": self.births.shares,
             "housing.table": self.housing.table,

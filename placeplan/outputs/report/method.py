@@ -68,7 +68,7 @@ def method_section(results, has_specialist: bool) -> dict:
         ["Projected years", f"{ay(meta.base_year + 1)} to {ay(meta.base_year + meta.horizon_years)}"],
         ["Simulations (draws) and random seed", f"{num(info.get('draws'))}, seed {info.get('seed')}"],
         ["Operating margin", f"{policy.operating_margin:.0%} of places kept spare"],
-        ["Projection ratios", f"averaged over {policy.ratio_window} years ({policy.ratio_method.replace('_', ' ')})"],
+        ["Projection ratios", _ratio_setting(policy)],
         ["Capital programme as at", meta.programme_date.strftime("%-d %B %Y")],
         ["placeplan version", str(info.get("placeplan_version", ""))],
     ], [False, False], css="settings", widths=[35, 65])
@@ -77,8 +77,8 @@ def method_section(results, has_specialist: bool) -> dict:
         "Pupils. Reception comes from births (the September-to-August birth cohort starts Reception five "
         "Septembers later) times a births-to-Reception ratio for each planning area; each later year group from "
         "the year group below a year earlier times a progression ratio; Year 7 from Year 6 through the transfer "
-        f"ratio; sixth form from staying-on rates; plus pupils from new homes above the trend. Every ratio is "
-        f"averaged over the last {policy.ratio_window} years ({policy.ratio_method.replace('_', ' ')}).",
+        f"ratio; sixth form from staying-on rates; plus pupils from new homes above the trend. "
+        + _ratio_text(policy),
         f"Uncertainty. The {num(info.get('draws'))} simulations are not set by hand: they replay how far past "
         "forecasts of the same method missed, one year ahead, two years ahead and so on, measured on forecasts "
         "whose outcome was known. Every English authority's record (149 authorities, forecasts from 2014 to 2021 "
@@ -246,3 +246,30 @@ def approximations(results, assumed_total: int, has_specialist: bool) -> list[st
     if not has_specialist:
         out.append("Specialist (SEND) demand is not in this run: the scenario has no EHCP history table.")
     return out
+
+
+def _ratio_setting(policy) -> str:
+    """The run-settings line of the projection ratios."""
+    if policy.ratio_method == "national_local":
+        alpha = "chosen at the base year" if policy.deviation_alpha == "auto" else f"{policy.deviation_alpha:g}"
+        return f"national plus local (deviation smoothing constant {alpha})"
+    return f"averaged over {policy.ratio_window} years ({policy.ratio_method.replace('_', ' ')})"
+
+
+def _ratio_text(policy) -> str:
+    """How the projection ratios are forecast, in plain words."""
+    if policy.ratio_method != "national_local":
+        return f"Every ratio is averaged over the last {policy.ratio_window} years ({policy.ratio_method.replace('_', ' ')})."
+    shocks = ", ".join(f"{y}/{(y + 1) % 100:02d}" for y in policy.national_shock_years)
+    return ("Every ratio is split into a national part and a local one. The national part is the same ratio for "
+            "all English authorities together, held at its latest value" + (f" (passing over {shocks}, the first "
+            "COVID-19 year, whose January census was taken in lockdown)" if shocks else "") + "; the local part "
+            "is how far the authority has run above or below it, averaged over every past year with the most "
+            "recent counting most (exponential smoothing"
+            + ("" if policy.deviation_alpha == "auto" else f", constant {policy.deviation_alpha:g}")
+            + (", its constant chosen from how well it forecast the past, one year ahead"
+               if policy.deviation_alpha == "auto" else "") + "). Planning areas add their own smoothed "
+            "difference from the authority. For years after the national figures end, the national ratio is held at "
+            "its last forecast. Year 7 follows the authority's forecast Year 7 / Year 6 ratio, with the transfer "
+            "matrix keeping its shape. In the national back-test over about 150 authorities its typical error one year "
+            "ahead was no larger than that of a 3-year mean or of carrying last year's ratios forward.")
