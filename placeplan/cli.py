@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -213,6 +214,7 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
     """Back-test the scenario (and optionally every LA); print the tables, write the CSVs."""
     from placeplan.backtest import (backtest, format_comparison, format_ledger, format_national, national_backtest,
                                     read_national_tables)
+    from placeplan.backtest.benchmark import format_benchmark
     from placeplan.backtest.report import format_reliability
 
     draws = args.draws or 200
@@ -225,10 +227,15 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
     tables = dict(result.tables())
     if args.national:
         national_draws = args.draws or 100
+        policy = scenario.config.policy
+        if policy.ratio_method == "national_local":  # compared with it anyway: the reference is the 3-year mean
+            policy = policy.model_copy(update={"ratio_method": "mean"})
         with err.status(f"Back-testing every local authority with {national_draws:,} draws ..."):
-            national = national_backtest(*read_national_tables(), policy=scenario.config.policy,
-                                         draws=national_draws, seed=seed)
+            started = time.perf_counter()
+            national = national_backtest(*read_national_tables(), policy=policy, draws=national_draws, seed=seed)
+            seconds = time.perf_counter() - started
         out.print(format_national(national), highlight=False, markup=False)
+        out.print("\n" + format_benchmark(national, seconds), highlight=False, markup=False)
         out.print("\n" + format_reliability(national), highlight=False, markup=False)
         tables.update(national.tables())
     info = {"placeplan_version": __version__, "scenario_file": str(scenario.path), "seed": seed, "draws": draws,

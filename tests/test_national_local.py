@@ -285,3 +285,34 @@ def test_without_a_reference_the_authority_plays_the_national_role(toy):
     np.testing.assert_allclose(ratios.primary[:, 1:], np.maximum(expected, 0.0))
     totals = phase_totals(project(inputs), central=True)
     assert np.isfinite(totals["primary"]).all() and np.isfinite(totals["secondary"]).all()
+
+
+def test_one_area_shortcut_equals_the_general_route():
+    """An authority that is its own areas gets exactly the ratios the pooled route gives (the shortcut is exact)."""
+    import dataclasses
+
+    from placeplan.backtest import read_national_tables
+    from placeplan.backtest.national import la_inputs, la_series, national_history, national_local_policy
+    from placeplan.demand import cohorts
+    from placeplan.scenario.schema import Policy
+
+    pupils, births = read_national_tables(SCENARIOS / "national")
+    series = la_series(pupils[pupils["la_code"] == "884"], births[births["la_code"] == "884"], "884", "H")
+    history = national_history(pupils, births)
+    inputs = la_inputs(series, 2018, 4, national_local_policy(Policy()).model_copy(update={"deviation_alpha": 0.5}),
+                       history)
+    fast = cohorts.national_local_ratios(inputs)
+    auth_p, auth_s = cohorts.authority_histories(inputs)
+    np.testing.assert_array_equal(auth_p, fast.primary_history[0])
+    np.testing.assert_array_equal(auth_s, fast.secondary_history[0])
+    # two copies of the same LA as two areas: the general route, each area with no deviation of its own
+    doubled = dataclasses.replace(inputs, primary_areas=("A", "B"), secondary_areas=("C", "D"),
+                                  primary_nor=np.repeat(inputs.primary_nor, 2, axis=0),
+                                  secondary_nor=np.repeat(inputs.secondary_nor, 2, axis=0),
+                                  births=np.repeat(inputs.births, 2, axis=0),
+                                  births_sd=np.repeat(inputs.births_sd, 2, axis=0),
+                                  secondary_share=np.full((2, 2), 0.5))
+    slow = cohorts.national_local_ratios(doubled)
+    np.testing.assert_allclose(slow.primary[0], fast.primary[0], rtol=1e-12)
+    np.testing.assert_allclose(slow.secondary[:, 1:], np.repeat(fast.secondary[:, 1:], 2, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(slow.secondary[:, 0].sum(), fast.secondary[0, 0], rtol=1e-12)

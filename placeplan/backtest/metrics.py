@@ -81,9 +81,16 @@ def coverage(actual, lo, hi) -> float:
     return float(np.nanmean(hit)) if np.isfinite(hit).any() else float("nan")
 
 
+QUANTILE_METHOD = "weibull"
+"""Plotting positions ``q (n + 1)``: the range between two such sample quantiles of ``n`` draws holds a
+new value from the same distribution with probability exactly ``q_high - q_low`` on average, so the
+back-test's coverage is not understated by the number of draws (numpy's default, linear, would make
+a 95% range from 100 draws hold about 93%)."""
+
+
 def interval_bounds(draws: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Quantiles ``lo90, hi90, lo95, hi95`` of Monte Carlo draws along ``axis`` (stacked first)."""
-    return np.quantile(np.asarray(draws, dtype=float), QUANTILES, axis=axis)
+    """Quantiles ``lo90, hi90, lo95, hi95`` of Monte Carlo draws along ``axis`` (stacked first; :data:`QUANTILE_METHOD`)."""
+    return np.quantile(np.asarray(draws, dtype=float), QUANTILES, axis=axis, method=QUANTILE_METHOD)
 
 
 def _cell_metrics(detail: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -33,11 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from placeplan.backtest.core import METHODS, authority_columns, base_years, naive_policy, run_projection, stack
-from placeplan.backtest.events import event_columns
+from placeplan.backtest.core import METHODS, base_years, naive_policy
+from placeplan.backtest.national_intervals import LEVELS, method_intervals
 from placeplan.backtest.metrics import DFE_PHASES, authority_metrics, horizon_label, inside
+from placeplan.backtest.record import national_record
 from placeplan.backtest.reliability import RECORD_COLUMNS, record_tables
-from placeplan.demand import DemandInputs, UncertaintySettings
+from placeplan.demand import DemandInputs
 from placeplan.demand import national_local as nl
 from placeplan.demand.inputs import RECEPTION_AGE
 from placeplan.scenario.load import Scenario
@@ -47,6 +48,7 @@ IN_MEMORY = "<in memory>"
 NCY = tuple(range(14))
 # The national comparison: the policy tested, the naive reference, and the national-plus-local method.
 NATIONAL_METHODS = METHODS + ("national_local",)
+INTERVAL_COLUMNS = tuple(f"{end}{level}" for level in LEVELS for end in ("lo", "hi"))
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ class NationalResult:
     authority : DataFrame
         One row per LA, method, base year, horizon and phase: la_code, la_name, method,
         base_year, horizon, academic_year, phase, forecast, actual, dfe_accuracy_pct,
-        lo90, hi90, lo95, hi95.
+        lo80, hi80, lo90, hi90, lo95, hi95 (the empirical ranges drawn at that base year from the
+        method's own record of earlier outcomes: :mod:`~placeplan.backtest.national_intervals`).
     per_la : DataFrame
         Per LA, method, phase (primary, secondary) and horizon label (``"1"`` ... ``"5"``,
         ``"6+"``): la_code, la_name, method, phase, horizon, n_base, dfe_accuracy_pct (mean
@@ -80,8 +83,14 @@ class NationalResult:
     base_years : tuple of int
     draws, seed : int
     policy, naive_policy : Policy
+    cells : DataFrame
+        Every LA x year group x horizon x base year scored: la_code, base_year, horizon, ncy,
+        inside80, inside90, inside95 (1 if the census count lay inside that range), method.
+    cell_coverage, coverage : DataFrame
+        Coverage of the ranges per method, phase and horizon label: of cells (LA x year group) and
+        of authority totals, at 80, 90 and 95% (n, coverage80, coverage90, coverage95).
     record : DataFrame
-        The method's chance of the ``growth`` event (a year group larger at ``b + h`` than at the
+        The national_local method's chance of the ``growth`` event (a year group larger at ``b + h`` than at the
         base year ``b``; :mod:`~placeplan.backtest.events`) per LA x NCY x horizon and base year:
         la_code, base_year, horizon, planning_area (``<la>P`` / ``<la>S``), ncy, event, threshold
         [pupils], predicted, outcome. No ``places`` event: there are no national capacity tables.
@@ -107,6 +116,9 @@ class NationalResult:
     reliability: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     brier: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     alphas: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    cells: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    cell_coverage: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables to write as CSV, by file stem."""
@@ -115,7 +127,8 @@ class NationalResult:
                 "backtest_national_by_la": self.per_la,
                 "backtest_national_authority": self.authority, "backtest_national_england": self.england,
                 "backtest_national_excluded": self.excluded, "backtest_national_reliability": self.reliability,
-                "backtest_national_brier": self.brier, "backtest_national_reliability_record": self.record}
+                "backtest_national_brier": self.brier, "backtest_national_reliability_record": self.record,
+                "backtest_national_coverage": self.coverage, "backtest_national_cell_coverage": self.cell_coverage}
 
 
 def default_national_folder() -> Path:
@@ -388,53 +401,10 @@ def la_inputs(series: LASeries, base_year: int, horizon: int, policy: Policy,
     )
 
 
-def la_backtest(series: LASeries, policy: Policy, draws: int, seed: int, window: int,
-                settings: UncertaintySettings | None = None, national: NationalHistory | None = None,
-                alphas: dict[int, float] | None = None, events: list | None = None) -> list[dict]:
-    """Authority-level back-test blocks of one LA (one per base year and method).
-
-    ``alphas`` (base year -> constant) replaces ``deviation_alpha: auto`` of the national_local
-    policies: the choice made from every LA's deviations up to the base year. With ``events`` (a
-    list) and draws, the method's growth-event record blocks are appended to it (:func:`la_events`).
-    """
-    first, last = int(series.years[0]), int(series.years[-1])
-    blocks = []
-    policies = {"method": policy, "naive": naive_policy(policy), "national_local": national_local_policy(policy)}
-    for b in base_years(first, last, window):
-        horizon = last - b
-        columns = np.arange(b + 1, last + 1) - first
-        actual = series.nor[:, columns]
-        for name in NATIONAL_METHODS:
-            pol = policy_at(policies[name], b, alphas)
-            inputs = la_inputs(series, b, horizon, pol, national)
-            rng = la_stream(seed, series.la_code, b) if draws > 0 else None
-            projection = run_projection(inputs, draws, rng, settings)
-            block = authority_columns(projection, actual[None, 0:7], actual[None, 7:14], horizon, draws > 0)
-            blocks.append({"la_code": series.la_code, "la_name": series.la_name, "method": name, "base_year": b,
-                           **block})
-            if events is not None and name == "method" and draws > 0:
-                events.append(la_events(series, projection, actual, b, horizon))
-    return blocks
-
-
-def la_events(series: LASeries, projection, actual: np.ndarray, base_year: int, horizon: int) -> dict:
-    """One LA's growth-event record block at one base year (``actual``: (14, horizon) [pupils])."""
-    start = series.nor[:, int(base_year) - int(series.years[0])]
-    columns = event_columns(projection, actual[None, 0:7], actual[None, 7:14], start[None, 0:7], start[None, 7:14],
-                            horizon)
-    return {"la_code": series.la_code, "base_year": int(base_year), **columns}
-
-
-def la_stream(seed: int, la_code: str, base_year: int) -> np.random.Generator:
-    """Random stream of one LA and base year (method and naive reference both start from it)."""
-    key = int(la_code) if la_code.isdigit() else zlib.crc32(la_code.encode())
-    return np.random.default_rng(np.random.SeedSequence(entropy=int(seed), spawn_key=(key, int(base_year))))
-
-
 # ---------------------------------------------------------------- the national run
 def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, policy: Policy | None = None,
-                      draws: int = 100, seed: int = 0, *, la_codes=None, min_window: int | None = None,
-                      settings: UncertaintySettings | None = None) -> NationalResult:
+                      draws: int = 100, seed: int = 0, *, la_codes=None,
+                      min_window: int | None = None) -> NationalResult:
     """Back-test the projection method, the naive reference and the national-plus-local method on every LA.
 
     Parameters
@@ -451,7 +421,6 @@ def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, po
         Only these LAs (default all).
     min_window : int, optional
         Years of ratios required before a base year (default ``policy.ratio_window``).
-    settings : UncertaintySettings, optional
 
     Returns
     -------
@@ -459,50 +428,45 @@ def national_backtest(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame, po
     """
     policy = policy or Policy()
     window = policy.ratio_window if min_window is None else int(min_window)
-    pupils_by_la = pupils_by_la.astype({"la_code": str})
-    births_by_la = births_by_la.astype({"la_code": str})
-    names = pupils_by_la.drop_duplicates("la_code").set_index("la_code")["la_name"]
-    wanted = list(names.index) if la_codes is None else [str(c) for c in la_codes]
-    pupil_groups = dict(tuple(pupils_by_la.groupby("la_code")))
-    birth_groups = dict(tuple(births_by_la.groupby("la_code")))
-    national = national_history(pupils_by_la, births_by_la)  # once per run: every LA in the tables
-    years = national.years
-    alphas = chosen_alphas(national, base_years(years[0], years[-1], 1))
-    blocks, excluded, bases, events = [], [], set(), []
-    for la in wanted:
-        name = str(names.get(la, ""))
-        if la not in pupil_groups:
-            excluded.append((la, name, "no pupils rows"))
-            continue
-        if la not in birth_groups:
-            excluded.append((la, name, "no births rows (see scenarios/national/README.md)"))
-            continue
-        series = la_series(pupil_groups[la], birth_groups[la], la, name)
-        la_bases = base_years(series.years[0], series.years[-1], window)
-        if not la_bases:
-            excluded.append((la, name, f"pupil history {series.years[0]}-{series.years[-1]} too short for a "
-                                       f"{window}-year window"))
-            continue
-        bases.update(la_bases)
-        blocks.extend(la_backtest(series, policy, draws, seed, window, settings, national, alphas, events=events))
-    if not blocks:
+    series, excluded = national_series(pupils_by_la, births_by_la, la_codes, window)
+    if not series:
         raise ValueError("no LA could be back-tested")
-    authority = stack(blocks)
+    national = national_history(pupils_by_la, births_by_la)  # once per run: every LA in the tables
+    alphas = chosen_alphas(national, base_years(national.years[0], national.years[-1], 1))
+    policies = {"method": policy, "naive": naive_policy(policy), "national_local": national_local_policy(policy)}
+    names = {s.la_code: s.la_name for s in series}
+    authority, cells, events = [], [], []
+    for name, pol in policies.items():
+        record = national_record(series, pol, window, national, alphas)
+        parts = method_intervals(record, draws, seed)
+        authority.append(parts["authority"].assign(method=name))
+        cells.append(parts["cells"].assign(method=name))
+        if name == "national_local" and len(parts["events"]):
+            events.append(parts["events"])
+    authority = pd.concat(authority, ignore_index=True).rename(columns={"unit": "la_code"})
+    authority["la_name"] = authority["la_code"].map(names)
     authority["academic_year"] = authority["base_year"].astype(int) + authority["horizon"]
     authority = authority[["la_code", "la_name", "method", "base_year", "horizon", "academic_year", "phase",
-                           "forecast", "actual", "dfe_accuracy_pct", "lo90", "hi90", "lo95", "hi95"]]
+                           "forecast", "actual", "dfe_accuracy_pct", *INTERVAL_COLUMNS]]
+    cells = pd.concat(cells, ignore_index=True).rename(columns={"unit": "la_code"})
     per_la = _per_la(authority)
     england = _england(authority)
-    record = (stack(events)[["la_code", *RECORD_COLUMNS]] if events
-              else pd.DataFrame(columns=["la_code", *RECORD_COLUMNS]))
+    if events:
+        record = pd.concat(events, ignore_index=True).rename(columns={"unit": "la_code"})
+        record["planning_area"] = record["la_code"] + np.where(record["ncy"] <= 6, "P", "S")
+        record = record[["la_code", *RECORD_COLUMNS]]
+    else:
+        record = pd.DataFrame(columns=["la_code", *RECORD_COLUMNS])
     reliability, brier = record_tables(record, "national")
+    bases = sorted(authority["base_year"].unique())
     return NationalResult(
         authority=authority, per_la=per_la, distribution=_distribution(per_la, england),
         distribution_la_year=_distribution(_la_years(authority), england), england=england,
-        excluded=pd.DataFrame(excluded, columns=["la_code", "la_name", "reason"]), base_years=tuple(sorted(bases)),
-        draws=int(draws), seed=int(seed), policy=policy, naive_policy=naive_policy(policy),
-        record=record, reliability=reliability, brier=brier,
-        alphas=pd.DataFrame({"base_year": sorted(bases), "deviation_alpha": [alphas[b] for b in sorted(bases)]}),
+        excluded=pd.DataFrame(excluded, columns=["la_code", "la_name", "reason"]),
+        base_years=tuple(int(b) for b in bases), draws=int(draws), seed=int(seed), policy=policy,
+        naive_policy=policies["naive"], record=record, reliability=reliability, brier=brier,
+        alphas=pd.DataFrame({"base_year": bases, "deviation_alpha": [alphas[int(b)] for b in bases]}),
+        cells=cells, cell_coverage=cell_coverage(cells), coverage=authority_coverage(authority),
     )
 
 
@@ -554,3 +518,25 @@ def _la_years(authority: pd.DataFrame) -> pd.DataFrame:
         "coverage90": inside(dfe["actual"], dfe["lo90"], dfe["hi90"]),
         "coverage95": inside(dfe["actual"], dfe["lo95"], dfe["hi95"]),
     })
+
+
+def cell_coverage(cells: pd.DataFrame) -> pd.DataFrame:
+    """Coverage of LA x year-group cells per method, phase (of the year group) and horizon label."""
+    from placeplan.backtest.metrics import phase_of_ncy
+
+    scored = cells.dropna(subset=["inside90"])
+    keys = ["method", "phase", "horizon"]
+    frame = scored.assign(phase=phase_of_ncy(scored["ncy"]), horizon=horizon_label(scored["horizon"]))
+    out = frame.groupby(keys).agg(n=("inside90", "size"), **{f"coverage{lv}": (f"inside{lv}", "mean") for lv in LEVELS})
+    return out.reset_index()
+
+
+def authority_coverage(authority: pd.DataFrame) -> pd.DataFrame:
+    """Coverage of authority totals per method, phase and horizon label (LA x base years with a range)."""
+    scored = authority.dropna(subset=["lo90", "actual"])
+    frame = scored.assign(horizon=horizon_label(scored["horizon"]),
+                          **{f"inside{lv}": inside(scored["actual"], scored[f"lo{lv}"], scored[f"hi{lv}"])
+                             for lv in LEVELS})
+    out = frame.groupby(["method", "phase", "horizon"]).agg(
+        n=("inside90", "size"), **{f"coverage{lv}": (f"inside{lv}", "mean") for lv in LEVELS})
+    return out.reset_index()

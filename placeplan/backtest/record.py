@@ -27,10 +27,15 @@ from placeplan.demand.intervals import RECORD_COLUMNS, ErrorInputs, error_inputs
 from placeplan.scenario.schema import Policy
 
 
-def cube_rows(unit: np.ndarray, forecast: np.ndarray, actual: np.ndarray, base_year: int) -> dict[str, np.ndarray]:
-    """Record columns of one origin: ``forecast`` and ``actual`` shaped (unit, 14, horizon) [pupils]."""
+def cube_rows(unit: np.ndarray, forecast: np.ndarray, actual: np.ndarray, base_year: int,
+              start: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Record columns of one origin: ``forecast`` and ``actual`` shaped (unit, 14, horizon) [pupils].
+
+    ``start`` (unit, 14), optional: pupils in each year group at the origin, kept as column ``start``.
+    """
     n_unit, n_ncy, n_h = forecast.shape
-    return {
+    extra = {} if start is None else {"start": np.repeat(np.asarray(start, dtype=float).ravel(), n_h)}
+    return {**extra,
         "unit": np.repeat(np.asarray(unit, dtype=object), n_ncy * n_h),
         "base_year": np.full(n_unit * n_ncy * n_h, int(base_year)),
         "horizon": np.tile(np.arange(1, n_h + 1), n_unit * n_ncy),
@@ -44,7 +49,8 @@ def frame(blocks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     """Stack record blocks into a record table (empty with the right columns when there are none)."""
     if not blocks:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "unit" else float) for c in RECORD_COLUMNS})
-    out = pd.DataFrame({c: np.concatenate([b[c] for b in blocks]) for c in RECORD_COLUMNS})
+    columns = list(RECORD_COLUMNS) + [c for c in blocks[0] if c not in RECORD_COLUMNS]
+    out = pd.DataFrame({c: np.concatenate([b[c] for b in blocks]) for c in columns})
     return out[out["actual"].notna()].reset_index(drop=True)
 
 
@@ -74,7 +80,7 @@ def national_record(series: list, policy: Policy, window: int | None = None, nat
             projection = project(la_inputs(s, b, last - b, policy_at(policy, b, alphas), national))
             forecast = np.concatenate([projection.central_primary, projection.central_secondary], axis=1)
             actual = s.nor[None, :, np.arange(b + 1, last + 1) - int(s.years[0])]
-            blocks.append(cube_rows(np.array([s.la_code]), forecast, actual, b))
+            blocks.append(cube_rows(np.array([s.la_code]), forecast, actual, b, s.nor[None, :, b - int(s.years[0])]))
     return frame(blocks)
 
 

@@ -187,22 +187,32 @@ def national_local_ratios(inputs: DemandInputs) -> Ratios:
     years = np.asarray(inputs.history_years)
     shocks = tuple(p.national_shock_years)
     primary_history, secondary_history = ratio_histories(inputs)
-    auth_p, auth_s = authority_histories(inputs)
+    single = len(inputs.primary_areas) == 1 and len(inputs.secondary_areas) == 1
+    # one area per phase (an authority as its own areas, as in the national back-test): the authority is the area
+    auth_p, auth_s = (primary_history[0], secondary_history[0]) if single else authority_histories(inputs)
     national_p = inputs.national_primary
     national_s = inputs.national_secondary
-    deviations = [primary_history - auth_p[None], secondary_history[:, 1:] - auth_s[None, 1:]]
-    if national_p is not None:
-        deviations += [auth_p - nl.carry_national(national_p, years, shocks),
-                       auth_s - nl.carry_national(national_s, years, shocks)]
-    alpha = resolved_alpha(p, deviations)
-    forecast_p = nl.national_local_forecast(auth_p, national_p, years, alpha, shocks)
-    forecast_s = nl.national_local_forecast(auth_s, national_s, years, alpha, shocks)
-    primary = nl.area_forecast(primary_history, auth_p, forecast_p, alpha)
-    secondary = nl.area_forecast(secondary_history, auth_s, forecast_s, alpha)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = nl.exp_smooth(secondary_history[:, 0] / auth_s[None, 0], alpha)
-    shares = np.nan_to_num(shares, nan=0.0)
-    shares = shares / shares.sum() if shares.sum() > 0 else np.full(len(shares), 1.0 / max(len(shares), 1))
+    if p.deviation_alpha == "auto":
+        deviations = [primary_history - auth_p[None], secondary_history[:, 1:] - auth_s[None, 1:]]
+        if national_p is not None:
+            deviations += [auth_p - nl.carry_national(national_p, years, shocks),
+                           auth_s - nl.carry_national(national_s, years, shocks)]
+        alpha = resolved_alpha(p, deviations)
+    else:
+        alpha = float(p.deviation_alpha)
+    both = nl.national_local_forecast(  # primary and secondary slots in one call
+        np.concatenate([auth_p, auth_s]), None if national_p is None else np.concatenate([national_p, national_s]),
+        years, alpha, shocks)
+    forecast_p, forecast_s = both[:7], both[7:]
+    if single:  # no deviation from itself
+        primary, secondary, shares = forecast_p[None].copy(), forecast_s[None].copy(), np.ones(1)
+    else:
+        primary = nl.area_forecast(primary_history, auth_p, forecast_p, alpha)
+        secondary = nl.area_forecast(secondary_history, auth_s, forecast_s, alpha)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares = nl.exp_smooth(secondary_history[:, 0] / auth_s[None, 0], alpha)
+        shares = np.nan_to_num(shares, nan=0.0)
+        shares = shares / shares.sum() if shares.sum() > 0 else np.full(len(shares), 1.0 / max(len(shares), 1))
     secondary[:, 0] = forecast_s[0] * shares
     primary[:, 0] = np.where(np.isnan(primary[:, 0]), np.nan_to_num(forecast_p[0], nan=0.0), primary[:, 0])
     primary[:, 1:] = np.where(np.isnan(primary[:, 1:]), PROGRESSION_FILL, primary[:, 1:])

@@ -24,6 +24,8 @@ Slots are indexed by the year group a ratio leads INTO: slot 0 births -> Recepti
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -121,9 +123,21 @@ def exp_smooth(history: np.ndarray, alpha: float) -> np.ndarray:
     """
     history = np.asarray(history, dtype=float)
     present = ~np.isnan(history)
-    weights = smoothing_weights(present, alpha)
-    level = (np.where(present, history, 0.0) * weights).sum(axis=-1)
-    return np.where(present.any(axis=-1), level, np.nan)
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha must lie in (0, 1], got {alpha}")
+    raw = np.where(present, _decay(history.shape[-1], float(alpha)), 0.0)  # smoothing_weights, unnormalised
+    total = raw.sum(axis=-1)
+    level = (np.where(present, history, 0.0) * raw).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, level / total, np.nan)
+
+
+@functools.lru_cache(maxsize=256)
+def _decay(n: int, alpha: float) -> np.ndarray:
+    """``alpha (1 - alpha) ** k`` for k = n - 1 ... 0 (the last year of the axis has k = 0), read-only."""
+    out = alpha * (1.0 - alpha) ** np.arange(n)[::-1]
+    out.setflags(write=False)
+    return out
 
 
 def one_step_errors(history: np.ndarray, alpha: float) -> np.ndarray:
@@ -194,13 +208,16 @@ def latest_value(history: np.ndarray, years: np.ndarray, shock_years: Sequence[i
     """
     history = np.asarray(history, dtype=float)
     present = ~np.isnan(history)
-    usable = present & ~np.isin(np.asarray(years), np.asarray(list(shock_years), dtype=int))
-    out = np.full(history.shape[:-1], np.nan)
-    for mask in (present, usable):  # the usable years overwrite the fallback
-        last = history.shape[-1] - 1 - np.argmax(mask[..., ::-1], axis=-1)
-        value = np.take_along_axis(history, last[..., None], axis=-1)[..., 0]
-        out = np.where(mask.any(axis=-1), value, out)
-    return out
+    years = np.asarray(years)
+    shock = np.zeros(years.shape, dtype=bool)
+    for year in shock_years:
+        shock |= years == int(year)
+    index = np.arange(history.shape[-1])
+    last_present = np.where(present, index, -1).max(axis=-1, initial=-1)
+    last_usable = np.where(present & ~shock, index, -1).max(axis=-1, initial=-1)
+    pick = np.where(last_usable >= 0, last_usable, last_present)
+    value = np.take_along_axis(history, np.maximum(pick, 0)[..., None], axis=-1)[..., 0]
+    return np.where(pick >= 0, value, np.nan)
 
 
 def carry_national(national: np.ndarray, years: np.ndarray, shock_years: Sequence[int] = SHOCK_YEARS) -> np.ndarray:
@@ -214,6 +231,8 @@ def carry_national(national: np.ndarray, years: np.ndarray, shock_years: Sequenc
     ``national`` (..., year) [ratio], ``years`` (year,). Returns the same shape [ratio].
     """
     national = np.asarray(national, dtype=float)
+    if national.shape[-1] == 0 or not np.isnan(national[..., -1]).any():
+        return national  # known to the last year: nothing to carry
     out = national.copy()
     present = ~np.isnan(national)
     n = national.shape[-1]
@@ -247,13 +266,17 @@ def national_local_forecast(local: np.ndarray, national: np.ndarray | None, year
         value at all the local series' latest value is used; NaN where neither has any.
     """
     local = np.asarray(local, dtype=float)
-    own = latest_value(local, years, shock_years)
     if national is None:
-        return own
+        return latest_value(local, years, shock_years)
     filled = carry_national(np.broadcast_to(np.asarray(national, dtype=float), local.shape), years, shock_years)
     reference = latest_value(filled, years, shock_years)
-    deviation = np.nan_to_num(exp_smooth(local - filled, alpha), nan=0.0)
-    return np.where(np.isnan(reference), own, reference + deviation)
+    smoothed = exp_smooth(local - filled, alpha)
+    deviation = np.where(np.isnan(smoothed), 0.0, smoothed)
+    out = reference + deviation
+    missing = np.isnan(reference)
+    if missing.any():  # no reference value at all: the local series' own latest value
+        out = np.where(missing, latest_value(local, years, shock_years), out)
+    return out
 
 
 def area_forecast(area_history: np.ndarray, authority_history: np.ndarray, authority_forecast: np.ndarray,
@@ -265,7 +288,8 @@ def area_forecast(area_history: np.ndarray, authority_history: np.ndarray, autho
     overlapping year takes the authority's forecast.
     """
     deviation = np.asarray(area_history, dtype=float) - np.asarray(authority_history, dtype=float)[None]
-    return np.asarray(authority_forecast, dtype=float)[None] + np.nan_to_num(exp_smooth(deviation, alpha), nan=0.0)
+    smoothed = exp_smooth(deviation, alpha)
+    return np.asarray(authority_forecast, dtype=float)[None] + np.where(np.isnan(smoothed), 0.0, smoothed)
 
 
 def scale_transfer_matrix(matrix: np.ndarray, year6: np.ndarray, ratio: float) -> np.ndarray:
