@@ -61,8 +61,8 @@ def format_comparison(result) -> str:
                 f"{_num(r['mape_ratio'], '.2f', 7)}  {cov_m:>11}{cov_n:>12}")
     lines.append("")
     lines.append("ratio = MAPE method / MAPE naive (below 1: the method beats carrying last year's ratios forward).")
-    lines.append("Naive intervals carry no ratio uncertainty (a 1-year window has no spread), so its coverage is low "
-                 "by construction.")
+    lines.append("Ranges: each method's simulations replay its own record of errors known at the base year "
+                 "(docs/ranges.md); the first base year has none yet.")
     return "\n".join(lines)
 
 
