@@ -80,6 +80,16 @@ def test_one_step_errors_and_alpha_choice_by_hand():
     assert nl.choose_alpha([steps, noise]) == 0.9  # the step's errors are 25 times larger
     # a single year per series: every alpha forecasts the same, the grid's first is returned
     assert nl.choose_alpha(np.array([[np.nan, 1.0], [2.0, np.nan]])) == 0.3
+    # counted by the pupils behind them, a large authority's step outweighs a small one's noise, and
+    # the other way round: equal weights pick 0.9 above; with the noisy series 1,000 times larger, 0.3
+    big_noise = np.array([[0.1, -0.1, 0.1, -0.1, 0.1, -0.1, 0.1, -0.1]])
+    small_steps = np.array([[0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]])
+    assert nl.choose_alpha([small_steps, big_noise]) == 0.9
+    assert nl.choose_alpha([small_steps, big_noise], weights=[np.array(1.0), np.array(1000.0)]) == 0.3
+    # by hand: with alpha 0.3 the noise's one-step errors are smaller than with 0.9
+    noise_03 = np.nansum(nl.one_step_errors(big_noise, 0.3) ** 2)
+    noise_09 = np.nansum(nl.one_step_errors(big_noise, 0.9) ** 2)
+    assert noise_03 < noise_09
 
 
 def test_latest_value_skips_shock_years_and_carry_forward():

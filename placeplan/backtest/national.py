@@ -272,6 +272,7 @@ class NationalHistory:
     n_la : (14, year) LAs pooled
     la_codes : LA axis of ``la_ratio``
     la_ratio : (LA, 14, year) each LA's own ratio [ratio], NaN where not defined
+    la_weight : (LA, 14, year) the pupils behind it (its denominator) [pupils], NaN where not defined
 
     A year's pooled ratio uses that year's and the year before's counts only, so the history
     truncated at a base year ``b`` (years <= b) is exactly what was known at ``b``.
@@ -284,6 +285,7 @@ class NationalHistory:
     n_la: np.ndarray
     la_codes: tuple[str, ...]
     la_ratio: np.ndarray
+    la_weight: np.ndarray | None = None
 
     def known_at(self, base_year: int, years: np.ndarray) -> np.ndarray:
         """(14, len(years)) national ratios on ``years``, NaN after ``base_year`` and outside the tables [ratio]."""
@@ -298,6 +300,12 @@ class NationalHistory:
         """(LA, 14, year <= base) each LA's ratio minus the national ratio, years up to ``base_year`` [ratio]."""
         keep = self.years <= int(base_year)
         return self.la_ratio[..., keep] - self.ratio[None, :, keep]
+
+    def weights(self, base_year: int) -> np.ndarray | None:
+        """(LA, 14, year <= base) the pupils behind each LA's ratio, as :meth:`deviations` [pupils]."""
+        if self.la_weight is None:
+            return None
+        return self.la_weight[..., self.years <= int(base_year)]
 
 
 def national_history(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame) -> NationalHistory:
@@ -320,7 +328,8 @@ def national_history(pupils_by_la: pd.DataFrame, births_by_la: pd.DataFrame) -> 
     ratio, numerator, denominator = nl.pooled_ratio(top, bottom)
     valid = np.isfinite(top) & np.isfinite(bottom) & (bottom > 0)
     la_ratio = np.where(valid, top / np.where(valid, bottom, 1.0), np.nan)
-    return NationalHistory(years, ratio, numerator, denominator, valid.sum(axis=0), codes, la_ratio)
+    return NationalHistory(years, ratio, numerator, denominator, valid.sum(axis=0), codes, la_ratio,
+                           np.where(valid, bottom, np.nan))
 
 
 def national_ratio_table(history: NationalHistory, source: str) -> pd.DataFrame:
@@ -342,8 +351,11 @@ def national_ratio_table(history: NationalHistory, source: str) -> pd.DataFrame:
 
 
 def chosen_alphas(history: NationalHistory, bases, grid=nl.ALPHA_GRID) -> dict[int, float]:
-    """The ``auto`` deviation smoothing constant of each base year, from every LA's deviations up to it."""
-    return {int(b): nl.choose_alpha(history.deviations(b), grid) for b in sorted(set(bases))}
+    """The ``auto`` deviation smoothing constant of each base year, from every LA's deviations up to it.
+
+    Each LA's errors count by the pupils behind its ratios (:func:`placeplan.demand.national_local.choose_alpha`).
+    """
+    return {int(b): nl.choose_alpha(history.deviations(b), grid, history.weights(b)) for b in sorted(set(bases))}
 
 
 def policy_at(policy: Policy, base_year: int, alphas: dict[int, float] | None) -> Policy:

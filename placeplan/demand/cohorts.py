@@ -159,11 +159,12 @@ def authority_histories(inputs: DemandInputs) -> tuple[np.ndarray, np.ndarray]:
     return primary, secondary
 
 
-def resolved_alpha(policy, histories) -> float:
-    """``policy.deviation_alpha``, or with ``auto`` the grid's best on these deviation histories (years up to the base)."""
+def resolved_alpha(policy, histories, weights=None) -> float:
+    """``policy.deviation_alpha``, or with ``auto`` the grid's best on these deviation histories (years up to the base),
+    each error counted by ``weights`` (the pupils behind it; equal without)."""
     if policy.deviation_alpha != "auto":
         return float(policy.deviation_alpha)
-    return nl.choose_alpha(histories)
+    return nl.choose_alpha(histories, weights=weights)
 
 
 def national_local_ratios(inputs: DemandInputs) -> Ratios:
@@ -194,10 +195,16 @@ def national_local_ratios(inputs: DemandInputs) -> Ratios:
     national_s = inputs.national_secondary
     if p.deviation_alpha == "auto":
         deviations = [primary_history - auth_p[None], secondary_history[:, 1:] - auth_s[None, 1:]]
+        # each history's errors count by its typical cohort [pupils] (as the national choice does)
+        basis_p, basis_s = inputs.ratio_basis()
+        size_p = np.nan_to_num(np.nanmean(basis_p, axis=-1, keepdims=True)) if basis_p.size else basis_p
+        size_s = np.nan_to_num(np.nanmean(basis_s, axis=-1, keepdims=True))[:, 1:] if basis_s.size else basis_s
+        weights = [size_p, size_s]
         if national_p is not None:
             deviations += [auth_p - nl.carry_national(national_p, years, shocks),
                            auth_s - nl.carry_national(national_s, years, shocks)]
-        alpha = resolved_alpha(p, deviations)
+            weights += [size_p.sum(axis=0), np.nan_to_num(np.nanmean(basis_s, axis=-1, keepdims=True)).sum(axis=0)]
+        alpha = resolved_alpha(p, deviations, weights)
     else:
         alpha = float(p.deviation_alpha)
     both = nl.national_local_forecast(  # primary and secondary slots in one call

@@ -154,7 +154,7 @@ def one_step_errors(history: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def choose_alpha(deviation_histories: np.ndarray | Iterable[np.ndarray],
-                 grid: Sequence[float] = ALPHA_GRID) -> float:
+                 grid: Sequence[float] = ALPHA_GRID, weights=None) -> float:
     """The smoothing constant of ``grid`` with the smallest pooled squared one-step-ahead error.
 
     Parameters
@@ -165,6 +165,11 @@ def choose_alpha(deviation_histories: np.ndarray | Iterable[np.ndarray],
         know. NaN = missing.
     grid : sequence of float
         Candidate constants [fraction], in order of preference on a tie.
+    weights : ndarray or iterable of them, optional
+        Pupils behind each ratio (its denominator: the year group below, or births), broadcastable
+        to each history [pupils]. Each squared error counts by them, so the choice minimises the
+        error in pupils, the unit of DfE's accuracy, rather than in ratio points (where a small
+        authority's noisy ratio would weigh as much as a large one's). Default: equal weights.
 
     Returns
     -------
@@ -173,15 +178,23 @@ def choose_alpha(deviation_histories: np.ndarray | Iterable[np.ndarray],
         same forecast, and the first of the grid is returned.
     """
     histories = [deviation_histories] if isinstance(deviation_histories, np.ndarray) else list(deviation_histories)
+    if weights is None:
+        weights = [None] * len(histories)
+    elif isinstance(weights, np.ndarray):
+        weights = [weights]
+    else:
+        weights = list(weights)
     best, best_error = float(grid[0]), np.inf
     for alpha in grid:
         squared = 0.0
-        count = 0
-        for history in histories:
+        count = 0.0
+        for history, weight in zip(histories, weights):
             errors = one_step_errors(history, float(alpha))
-            known = ~np.isnan(errors)
-            squared += float(np.square(errors[known]).sum())
-            count += int(known.sum())
+            w = np.ones(errors.shape) if weight is None else np.broadcast_to(np.asarray(weight, dtype=float),
+                                                                             errors.shape)
+            known = ~np.isnan(errors) & np.isfinite(w) & (w > 0)
+            squared += float((np.square(errors[known]) * w[known]).sum())
+            count += float(w[known].sum())
         if count and squared < best_error:
             best, best_error = float(alpha), squared
     return best
