@@ -160,3 +160,21 @@ def test_default_draws_come_from_the_record(hereford_results):
     # one year ahead the county's primary range is a few per cent wide around a median close to the centre
     assert 0.005 < (high - low) / central < 0.08
     assert abs(median / central - 1) < 0.005
+
+
+def test_area_observed_year_counts_every_census_year():
+    """A back-test base inside the year-group census has no lag, even with school counts from an earlier year."""
+    import dataclasses
+
+    from placeplan.backtest.record import area_observed_year
+    from placeplan.scenario.load import load_scenario
+
+    scenario = load_scenario("scenarios/herefordshire.yaml")
+    nor = scenario.tables["school_nor"]
+    early = nor[nor["ncy_low"].notna()].assign(academic_year=2015)  # block counts in a year the census also covers
+    tables = {**scenario.tables, "school_nor": pd.concat([nor, early], ignore_index=True)}
+    changed = dataclasses.replace(scenario, tables=tables)
+    for base in (2016, 2018, 2020, 2022):  # census years (the pupils table runs 2011-2022)
+        assert area_observed_year(changed, base) == base
+    assert area_observed_year(changed, 2023) == 2022  # after the census: its last year
+    assert area_observed_year(changed, 2025) == 2024  # the October 2024 school counts

@@ -159,7 +159,7 @@ def area_observed_year(scenario, base_year: int) -> int:
     (``school_nor`` with ``ncy_low``) or planning-area totals (``observed_totals``) pin down each
     area's pupils, though not its year groups: a planning area's horizon counts from that year.
     """
-    years = [int(scenario.tables["pupils"]["academic_year"].max())]
+    years = scenario.tables["pupils"]["academic_year"].astype(int).unique().tolist()  # every census year, not only the last
     nor = scenario.tables.get("school_nor")
     if nor is not None and len(nor):
         years += nor.loc[nor["ncy_low"].notna(), "academic_year"].astype(int).tolist()
