@@ -12,7 +12,7 @@ from placeplan.backtest import (backtest, base_years, coverage, dfe_accuracy_pct
                                 naive_policy, truncate)
 from placeplan.backtest.core import with_policy
 from placeplan.backtest.metrics import horizon_label, interval_bounds, summary_table
-from placeplan.demand import demand_inputs, project
+from placeplan.demand import UncertaintySettings, demand_inputs, project
 
 from conftest import HEREFORDSHIRE
 
@@ -129,8 +129,20 @@ def test_base_years_need_a_full_ratio_window():
     assert base_years(2018, 2020, 3) == []
 
 
-def test_toy_council_constant_history_is_forecast_exactly(toy):
+def test_first_base_year_has_no_range(toy):
+    """No outcome is known at the toy's one base year, so there is no record to draw its ranges from."""
     result = backtest(toy, draws=20, seed=1)
+    method = result.detail["method"] == "method"
+    assert result.detail.loc[method, "lo90"].isna().all()
+    assert result.authority.loc[result.authority["method"] == "method", "hi95"].isna().all()
+    assert result.record.empty  # and no chances to score
+    assert result.detail["forecast"].notna().all()
+    # the naive reference (a 1-year window) has origins before 2021 in its own record, so it has ranges
+    assert result.detail.loc[~method, "lo90"].notna().all()
+
+
+def test_toy_council_constant_history_is_forecast_exactly(toy):
+    result = backtest(toy, draws=20, seed=1, settings=UncertaintySettings(intervals="resample"))
     assert result.base_years == (2021,)
     d = result.detail
     assert set(d["method"]) == {"method", "naive"} and len(d) == 2 * (2 * 7 + 7)

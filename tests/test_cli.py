@@ -76,7 +76,7 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
             "scap_planned_places.csv", "scap_pupil_forecasts.csv", "scap_return.xlsx", "scap_school_capacity.csv",
             "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv", "scap_validation.csv"]
     assert names == sorted(["backtest.csv", "base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv",
-                            "ledger.csv", "reliability.csv", "brier.csv",
+                            "ledger.csv",  # no reliability.csv / brier.csv: the toy's one base year scores no chance
                             "entry_pressure.csv", "school_position.csv", "school_sufficiency.csv", "school_year_groups.csv",
                             "sub_area_sufficiency.csv", "transfer.csv", "pupil_history.csv",
                             "report.html", "report.pdf", "run.json", "specialist_capacity.csv", "sufficiency.csv",

@@ -254,7 +254,11 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
     min_window : int, optional
         Years of cohort ratios required before a base year; default ``policy.ratio_window``.
     settings : UncertaintySettings, optional
-        Monte Carlo settings (default: the engine's).
+        Monte Carlo settings (default: the engine's). By default each base year's ranges come from
+        the records of forecasts whose outcome was known then (the scenario's ``forecast_errors`` for
+        the method's runs, and each method's own record of the scenario's planning areas): a base
+        year with none known (the first) gets no range. ``intervals="resample"`` draws from the
+        ratios' past errors instead, at every base year.
 
     Returns
     -------
@@ -282,7 +286,8 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
     # The draws at each base come from the records of forecasts whose outcomes were known by then.
     from placeplan.backtest.record import area_observed_year, local_record, national_table
 
-    national = national_table(scenario)
+    national = national_table(scenario)  # the record of the scenario's own method: for its runs only
+    resampling = settings is not None and settings.intervals == "resample"  # the old ratio-resampling draws
     records = {name: local_record(scenario, pol) for name, pol in policies.items()} if draws > 0 else {}
     cells, totals, ledger_totals, events = [], [], [], []
     places = area_places(scenario.tables, outturn.primary_areas, outturn.secondary_areas)
@@ -294,15 +299,17 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
         actual_s = outturn.secondary_nor[..., columns]
         for name, pol in policies.items():
             inputs = demand_inputs(with_policy(known, pol, horizon=end - b))
-            errors = (error_inputs(national, records[name], b, area_observed_year(scenario, b))
-                      if draws > 0 else None)
-            projection = run_projection(inputs, draws, stream(seed, b) if draws > 0 else None, settings, errors)
+            errors = (error_inputs(national if name == "method" else None, records[name], b,
+                                   area_observed_year(scenario, b)) if draws > 0 else None)
+            # no outcome known yet at this base (the first one): nothing to draw ranges from, so none
+            n = draws if errors is not None or resampling else 0
+            projection = run_projection(inputs, n, stream(seed, b) if n > 0 else None, settings, errors)
             keys = {"method": name, "base_year": b}
-            ledger_totals.append({**keys, **phase_totals(projection, end - b, draws > 0)})
+            ledger_totals.append({**keys, **phase_totals(projection, end - b, n > 0)})
             if b in bases:
-                cells.append({**keys, **cell_columns(projection, actual_p, actual_s, horizon, draws > 0)})
-                totals.append({**keys, **authority_columns(projection, actual_p, actual_s, horizon, draws > 0)})
-                if name == "method" and draws > 0:
+                cells.append({**keys, **cell_columns(projection, actual_p, actual_s, horizon, n > 0)})
+                totals.append({**keys, **authority_columns(projection, actual_p, actual_s, horizon, n > 0)})
+                if name == "method" and n > 0:
                     events.append({"base_year": b, **event_columns(
                         projection, actual_p, actual_s, inputs.primary_nor[..., -1], inputs.secondary_nor[..., -1],
                         horizon, places)})

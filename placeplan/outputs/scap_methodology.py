@@ -11,7 +11,7 @@ from collections import Counter
 
 import pandas as pd
 
-from placeplan.demand import BUILD_UP, UncertaintySettings
+from placeplan.demand import BUILD_UP
 from placeplan.pipeline import LIVE_STATUSES
 
 
@@ -158,11 +158,14 @@ def methodology_table(results, tables: dict[str, pd.DataFrame], window=None, bre
             "phase x EHCP prevalence x specialist share, each rate trended over the last "
             f"{send_cfg.window if send_cfg else '?'} years"
             + (f" with damping {send_cfg.damping:g}" if send_cfg else "") + ".")
-    u = UncertaintySettings()
+    record = results.scenario.tables.get("forecast_errors")
+    source = ("the record of past out-of-sample forecast errors of every English authority for the county as a "
+              "whole and the county's own record for its planning areas" if record is not None
+              else "the record of past out-of-sample forecast errors of the county's own planning areas")
     add("method", "uncertainty", f"{info.get('draws')} Monte Carlo draws, seed {info.get('seed')} (same seed, same "
         "numbers) give the ranges in demand.csv and the chance a project opens by each September "
-        f"(p_open_by_year); projected births carry a relative error of {u.births_rate:.1%} a year beyond the last "
-        "actual. The return itself is the central projection.")
+        f"(p_open_by_year). The pupil draws replay {source}, horizon by horizon (placeplan docs/ranges.md), "
+        "plus drawn housing delivery and yields. The return itself is the central projection.")
 
     # --- whole numbers
     add("rounding", "rule", "Every count is a whole number, by largest remainders, top down: for each phase and "

@@ -84,9 +84,9 @@ def _phase_sentence(phase: str, f: dict, soon_year: int, last_year: int) -> str:
                  f"the median simulation needs {num(f['needed_median'])} and 90% of simulations need "
                  f"{num_range(f['needed_low'], f['needed_high'])}")
         if median_above_central(f):
-            text += (", more than the central figure because one area's spare places never offset another's "
-                     "shortfall: an area that may be short adds to the need in the simulations where it is, and "
-                     "nothing where it is not")
+            text += (", more than the central figure mainly because one area's spare places never offset "
+                     "another's shortfall: an area that may be short adds to the need in the simulations where it "
+                     "is, and nothing where it is not")
         text += "."
     return text
 
