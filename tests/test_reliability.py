@@ -184,3 +184,20 @@ def test_national_record_is_growth_only():
     row = record.iloc[0]
     assert row["threshold"] == pupils.loc[(row["base_year"], row["ncy"])]
     assert row["outcome"] == int(pupils.loc[(row["base_year"] + row["horizon"], row["ncy"])] > row["threshold"])
+
+
+def test_near_places_bias_by_hand():
+    from types import SimpleNamespace
+
+    from placeplan.outputs.report.reliability import near_places_bias
+
+    keys = {"base_year": 2015, "planning_area": "A", "ncy": 0}
+    record = pd.DataFrame([{**keys, "horizon": h, "event": "places", "predicted": p}
+                           for h, p in zip(range(1, 41), [0.3] * 20 + [0.9] * 20)])
+    record["horizon"] = record["horizon"].clip(upper=5)
+    record["ncy"] = range(40)  # one cell each
+    detail = record[["base_year", "horizon", "planning_area", "ncy"]].assign(
+        method="method", forecast=100.0, actual=[97.0] * 20 + [101.0] * 20)
+    text = near_places_bias(SimpleNamespace(record=record, detail=detail))
+    assert "(20 forecasts)" in text and "3.0% below the central forecast" in text and "1.0% above it elsewhere" in text
+    assert near_places_bias(SimpleNamespace(record=record.iloc[:5], detail=detail)) is None  # too few to say

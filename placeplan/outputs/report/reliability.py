@@ -112,6 +112,38 @@ def _alt(table: pd.DataFrame) -> str:
             + ".")
 
 
+def near_places_bias(backtest, low: float = 0.2, high: float = 0.6) -> str | None:
+    """A sentence on the places chances given ``low``-``high``: how far the census came under the central forecast.
+
+    Cells whose forecast is close to their places were over-forecast more than others: a year group
+    near its places rarely grows past them, as a full school admits no more pupils and the census
+    counts the pupils admitted, not those who wanted a place there. None without the tables.
+    """
+    record = getattr(backtest, "record", None)
+    detail = getattr(backtest, "detail", None)
+    if record is None or detail is None or record.empty or detail.empty:
+        return None
+    keys = ["base_year", "horizon", "planning_area", "ncy"]
+    cells = record[(record["event"] == "places") & (record["horizon"] <= 5)].merge(
+        detail[detail["method"] == "method"][keys + ["forecast", "actual"]], on=keys)
+    cells = cells[cells["forecast"] > 0]
+    if cells.empty:
+        return None
+    error = (cells["actual"] - cells["forecast"]) / cells["forecast"]
+    middle = cells["predicted"].between(low, high, inclusive="left")
+    if middle.sum() < 20:
+        return None
+    def side(x: float) -> str:
+        return f"{abs(x):.1%} {'below' if x < 0 else 'above'}"
+
+    return (f"Where placeplan gave a {low:.0%}-{high:.0%} chance of pupils exceeding places ({int(middle.sum())} "
+            f"forecasts), the census came in {side(error[middle].mean())} the central forecast on average, "
+            f"against {side(error[~middle].mean())} it elsewhere: a year group near its places rarely grows past them, "
+            "because a full school admits no more pupils and the census counts the pupils admitted, not those "
+            "who wanted a place. The places chances near capacity therefore run high; the growth chances do not "
+            "have this limit.")
+
+
 def reliability_section(results, backtest=None) -> dict:
     """Sentences, a table per event and the reliability diagram (``available`` False without a record)."""
     found = _tables(results, backtest)
@@ -136,6 +168,9 @@ def reliability_section(results, backtest=None) -> dict:
              "the data, so the places chance is tested against the current places in every year.",
              "Exactly 0% and exactly 100% are bands of their own: with a few hundred simulations, many chances are one "
              "or the other. The 90% interval is Wilson's for the share that happened."]
+    near = near_places_bias(backtest if backtest is not None else getattr(results, "backtest", None))
+    if near is not None:
+        notes.insert(0, near)
     image = Image(reliability_chart(table), _alt(table),
                   "Reliability diagram: on the diagonal, the chances meant what they said; below it, the event "
                   "happened less often than placeplan said.")
