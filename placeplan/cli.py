@@ -214,7 +214,7 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
     """Back-test the scenario (and optionally every LA); print the tables, write the CSVs."""
     from placeplan.backtest import (backtest, format_comparison, format_ledger, format_national, national_backtest,
                                     read_national_tables)
-    from placeplan.backtest.benchmark import format_benchmark
+    from placeplan.backtest.benchmark import format_benchmark, format_local_calibration
     from placeplan.backtest.report import format_reliability
 
     draws = args.draws or 200
@@ -222,6 +222,7 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
     with err.status(f"Back-testing {scenario.name} from every base year with {draws:,} draws ..."):
         result = backtest(scenario, draws=draws, seed=seed)
     out.print(format_comparison(result), highlight=False, markup=False)
+    out.print("\n" + format_local_calibration(result), highlight=False, markup=False)
     out.print("\n" + format_ledger(result.ledger), highlight=False, markup=False)
     out.print("\n" + format_reliability(result), highlight=False, markup=False)
     tables = dict(result.tables())

@@ -96,8 +96,9 @@ def test_coverage_of_a_known_interval():
     # value q x 102 - 1: 5% -> 4.1, 95% -> 95.9, 2.5% -> 1.55, 97.5% -> 98.45 (a little wider than the
     # linear rule's 5, 95, 2.5, 97.5, so a range from few draws is not too narrow on average)
     draws = np.arange(101.0)
-    lo90, hi90, lo95, hi95 = interval_bounds(draws)
+    lo90, hi90, lo95, hi95, lo80, hi80 = interval_bounds(draws)
     assert (lo90, hi90, lo95, hi95) == pytest.approx((4.1, 95.9, 1.55, 98.45))
+    assert (lo80, hi80) == pytest.approx((9.2, 90.8))  # 0.1 x 102 - 1, 0.9 x 102 - 1
     actual = np.array([4, 4.1, 50, 95.9, 96])
     assert coverage(actual, np.full(5, lo90), np.full(5, hi90)) == pytest.approx(3 / 5)  # ends included
     assert coverage([1, 2, 98, 99], np.full(4, lo95), np.full(4, hi95)) == pytest.approx(0.5)

@@ -113,3 +113,20 @@ def test_national_backtest_uses_nothing_after_each_base_year():
     outturn = a["academic_year"] == 2022
     assert (b.loc[outturn, "actual"] > a.loc[outturn, "actual"]).all()
     assert (b.loc[~outturn, "actual"] == a.loc[~outturn, "actual"]).all()
+
+
+def test_local_calibration_by_hand():
+    from placeplan.backtest.benchmark import format_local_calibration, local_calibration
+
+    detail = pd.DataFrame({"method": ["method"] * 4 + ["naive"], "phase": "primary", "horizon": [1, 1, 1, 1, 1],
+                           "forecast": 100.0, "actual": [100.0, 104.0, 120.0, 100.0, 500.0],
+                           "lo80": 97.0, "hi80": 103.0, "lo90": [95.0, 95.0, 95.0, np.nan, 0.0],
+                           "hi90": [105.0, 105.0, 105.0, np.nan, 1.0], "lo95": 90.0, "hi95": 110.0})
+    authority = detail.iloc[:1].assign(actual=100.0)
+    table = local_calibration(SimpleNamespace(detail=detail, authority=authority)).set_index("level")
+    cells = table.loc["cells"]
+    # the row without a range (the first base year) and the naive row are left out: 3 cells
+    assert cells["n"] == 3 and cells["coverage80"] == pytest.approx(1 / 3)
+    assert cells["coverage90"] == pytest.approx(2 / 3) and cells["coverage95"] == pytest.approx(2 / 3)
+    assert table.loc["authority", "coverage95"] == 1.0
+    assert "33%/67%/67%" in format_local_calibration(SimpleNamespace(detail=detail, authority=authority))

@@ -126,3 +126,47 @@ def format_benchmark(result, seconds: float | None = None) -> str:
     lines += ["", f"Targets: {sum(t.met for t in found)} of {len(found)} met"]
     lines += [f"  {'met ' if t.met else 'MISS'}  {t.name}: {t.measured}" for t in found]
     return "\n".join(lines)
+
+
+def local_calibration(result) -> pd.DataFrame:
+    """Coverage of a scenario back-test's ranges (the policy's method) at 80/90/95%, per phase and horizon label.
+
+    ``level`` ``cells`` is planning area x year group (``detail``), ``authority`` the authority's phase
+    totals; base years without a range (the first) are left out. Columns level, phase, horizon, n,
+    coverage80, coverage90, coverage95.
+    """
+    from placeplan.backtest.metrics import horizon_label, inside
+
+    frames = []
+    for level, table in (("cells", result.detail), ("authority", result.authority)):
+        rows = table[(table["method"] == "method") & table["lo90"].notna() & table["actual"].notna()]
+        if level == "cells":
+            rows = rows[rows["forecast"] > 0]
+        scored = rows.assign(horizon=horizon_label(rows["horizon"]),
+                             **{f"in{lv}": inside(rows["actual"], rows[f"lo{lv}"], rows[f"hi{lv}"])
+                                for lv in ("80", "90", "95")})
+        out = scored.groupby(["phase", "horizon"]).agg(n=("in90", "size"), coverage80=("in80", "mean"),
+                                                        coverage90=("in90", "mean"), coverage95=("in95", "mean"))
+        frames.append(out.reset_index().assign(level=level))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["level", "phase", "horizon", "n", "coverage80", "coverage90", "coverage95"]]
+
+
+def format_local_calibration(result) -> str:
+    """The scenario back-test's coverage at 80/90/95% by planning area x year group and for authority totals."""
+    table = local_calibration(result)
+    lines = ["Coverage of the method's ranges (share of census outcomes inside), base years with an earlier "
+             "outcome; targets: 95% ranges hold 93-97% of cells, at least 90% of authority totals",
+             f"{'phase':<10} {'years':>5} {'cells n':>8} {'cells 80/90/95%':>17} {'totals n':>9} {'totals 80/90/95%':>17}"]
+    for phase in ("primary", "secondary", "sixth_form"):
+        for h in HORIZONS:
+            parts = []
+            for level in ("cells", "authority"):
+                r = table[(table["level"] == level) & (table["phase"] == phase) & (table["horizon"] == h)]
+                if r.empty:
+                    parts += ["-", "-"]
+                    continue
+                r = r.iloc[0]
+                parts += [f"{int(r['n']):,}", "/".join(f"{r[f'coverage{lv}']:.0%}" for lv in ("80", "90", "95"))]
+            lines.append(f"{phase:<10} {h:>5} {parts[0]:>8} {parts[1]:>17} {parts[2]:>9} {parts[3]:>17}")
+    return "\n".join(lines)

@@ -161,7 +161,7 @@ def cell_columns(projection: Projection, actual_primary: np.ndarray, actual_seco
         n_area = len(areas)
         forecast = central[..., :horizon]
         bounds = (interval_bounds(draws[..., :horizon]) if with_draws
-                  else np.full((4,) + forecast.shape, np.nan))
+                  else np.full((len(BOUNDS),) + forecast.shape, np.nan))
         part = {
             "planning_area": np.repeat(np.asarray(areas, dtype=object), 7 * horizon),
             "ncy": np.tile(np.repeat(np.asarray(ncys), horizon), n_area),
@@ -194,7 +194,7 @@ def authority_columns(projection: Projection, actual_primary: np.ndarray, actual
             totals = np.where(known[None], draws[:, :, slots, :horizon], 0.0).sum(axis=(1, 2))
             bounds = interval_bounds(totals)
         else:
-            bounds = np.full((4, horizon), np.nan)
+            bounds = np.full((len(BOUNDS), horizon), np.nan)
         rows["phase"].append(np.full(horizon, phase, dtype=object))
         rows["horizon"].append(np.arange(1, horizon + 1))
         rows["forecast"].append(forecast)

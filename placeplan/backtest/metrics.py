@@ -24,8 +24,8 @@ PHASES = ("primary", "secondary", "sixth_form")
 DFE_PHASES = ("primary", "secondary")  # DfE accuracy: R-Y6 and Y7-Y11
 POOLED_FROM = 6  # horizons >= this are pooled into one row
 INTERVALS = {"90": (0.05, 0.95), "95": (0.025, 0.975)}
-QUANTILES = (0.05, 0.95, 0.025, 0.975)  # lo90, hi90, lo95, hi95
-BOUNDS = ("lo90", "hi90", "lo95", "hi95")
+QUANTILES = (0.05, 0.95, 0.025, 0.975, 0.10, 0.90)  # lo90, hi90, lo95, hi95, lo80, hi80
+BOUNDS = ("lo90", "hi90", "lo95", "hi95", "lo80", "hi80")
 TOLERANCE = 1e-9  # relative slack on interval ends (a degenerate interval still covers its value)
 
 
@@ -89,7 +89,8 @@ a 95% range from 100 draws hold about 93%)."""
 
 
 def interval_bounds(draws: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Quantiles ``lo90, hi90, lo95, hi95`` of Monte Carlo draws along ``axis`` (stacked first; :data:`QUANTILE_METHOD`)."""
+    """Quantiles ``lo90, hi90, lo95, hi95, lo80, hi80`` of Monte Carlo draws along ``axis`` (stacked first;
+    :data:`QUANTILE_METHOD`)."""
     return np.quantile(np.asarray(draws, dtype=float), QUANTILES, axis=axis, method=QUANTILE_METHOD)
 
 
