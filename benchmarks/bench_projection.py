@@ -222,29 +222,32 @@ def main(argv: list[str] | None = None) -> None:
     mean = with_policy(scenario, config.policy.model_copy(update={"ratio_method": "mean"}))
     t_inputs, inputs = best_of(r, demand_inputs, mean)
     # ... and the pooled Year 7 transfer the loop implements (the default's school matrix is a separate step)
-    inputs = dataclasses.replace(inputs, transfer=None)
+    # The loop implements the per-area ratio resampling (no pooling across areas, no county-wide block,
+    # every history year a residual): the engine is run with the same settings, so both do the same work.
+    inputs = dataclasses.replace(inputs, transfer=None, estimated_years=())
+    loop = UncertaintySettings(intervals="resample", pool_areas=False, common=False)
     n_p, n_s = len(inputs.primary_areas), len(inputs.secondary_areas)
     print(f"\nHerefordshire projection: {n_p} primary + {n_s} secondary areas x 7 year groups x "
           f"{inputs.horizon} years; inputs from tables {t_inputs * 1e3:.1f} ms")
 
     # the reference agrees with the engine on the central projection
-    engine_central = project(inputs)
-    ref_p, ref_s = reference_project(inputs, 1, None)
+    engine_central = project(inputs, settings=loop)
+    ref_p, ref_s = reference_project(inputs, 1, None, loop)
     np.testing.assert_allclose(np.array(ref_p[0]), engine_central.central_primary, rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(np.array(ref_s[0]), engine_central.central_secondary, rtol=1e-10, atol=1e-9)
     print("  check: reference loop == engine on the central projection (assert_allclose, rtol 1e-10)")
     # ... and on the Monte Carlo spread (different random numbers, same distribution)
     check_draws = 400
-    ref_mc = np.array(reference_project(inputs, check_draws, np.random.default_rng(1))[0])
-    eng_mc = project(inputs, draws=check_draws, rng=2).primary
+    ref_mc = np.array(reference_project(inputs, check_draws, np.random.default_rng(1), loop)[0])
+    eng_mc = project(inputs, draws=check_draws, rng=2, settings=loop).primary
     total_ref, total_eng = ref_mc.sum(axis=(1, 2))[:, -1], eng_mc.sum(axis=(1, 2))[:, -1]
     print(f"  check: primary total in {int(inputs.years[-1])}, sd over {check_draws} draws: reference "
           f"{total_ref.std():.0f}, engine {total_eng.std():.0f} pupils")
 
-    t1, _ = best_of(r, project, inputs, draws=1, rng=np.random.default_rng(0))
-    tc, _ = best_of(r, project, inputs)
-    tn, _ = best_of(r, project, inputs, draws=args.draws, rng=np.random.default_rng(0))
-    tref, _ = best_of(r, reference_project, inputs, args.reference_draws, np.random.default_rng(0))
+    t1, _ = best_of(r, project, inputs, draws=1, rng=np.random.default_rng(0), settings=loop)
+    tc, _ = best_of(r, project, inputs, settings=loop)
+    tn, _ = best_of(r, project, inputs, draws=args.draws, rng=np.random.default_rng(0), settings=loop)
+    tref, _ = best_of(r, reference_project, inputs, args.reference_draws, np.random.default_rng(0), loop)
     per_ref = tref / args.reference_draws
     per_vec = tn / args.draws
     print(f"  vectorised: central only {tc * 1e3:.2f} ms; 1 draw {t1 * 1e3:.2f} ms; "
@@ -257,8 +260,9 @@ def main(argv: list[str] | None = None) -> None:
     tb, result = best_of(r, backtest, scenario, draws=200)
     print(f"\nHerefordshire back-test: {len(result.base_years)} base years x 2 methods, 200 draws: {tb:.2f} s")
 
-    errors = scenario_errors(scenario, inputs.base_year)
-    te, _ = best_of(r, project, inputs, draws=args.draws, rng=np.random.default_rng(0), errors=errors)
+    default_inputs = demand_inputs(scenario)
+    errors = scenario_errors(scenario, default_inputs.base_year)
+    te, _ = best_of(r, project, default_inputs, draws=args.draws, rng=np.random.default_rng(0), errors=errors)
     print(f"  record-based draws (the default's): {args.draws:,} draws {te:.3f} s; the ratio-resampling draws "
           f"above {tn:.3f} s (ratio {te / tn:.2f})")
 
