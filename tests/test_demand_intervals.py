@@ -178,3 +178,12 @@ def test_area_observed_year_counts_every_census_year():
         assert area_observed_year(changed, base) == base
     assert area_observed_year(changed, 2023) == 2022  # after the census: its last year
     assert area_observed_year(changed, 2025) == 2024  # the October 2024 school counts
+
+
+def test_a_horizon_with_no_deviations_takes_its_neighbours_pool():
+    rec = toy_record()
+    rec = rec[rec["horizon"] == 2]  # horizon 1 never recorded
+    model = fit_error_model(rec, 2017)
+    assert model.counts[0, 0] == 0 and model.counts[0, 1] > 0
+    np.testing.assert_array_equal(model.quantiles[0, 0], model.quantiles[0, 1])
+    assert model.size_a[0, 0] == model.size_a[0, 1] and model.size_b[0, 0] == model.size_b[0, 1]
