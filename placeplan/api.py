@@ -346,39 +346,58 @@ class Comparison:
 
 def compare(scenario: Scenario | str | Path | None = None, options: list[str] | None = None, *,
             scenario_name: str | None = None, sets: list[tuple[str, Any]] | tuple = (),
-            draws: int | None = None, seed: int | None = None) -> Comparison:
-    """Compare capital-programme options on the same demand draws (common random numbers).
+            draws: int | None = None, seed: int | None = None, scenarios: list[str] | None = None) -> Comparison:
+    """Compare options, and named scenarios, with the base on common random numbers.
 
-    Each option is the scenario with its ``changes`` applied; ``base`` is the scenario as it is.
-    Demand is projected once and shared; each project's delivery draws depend only on the seed
-    and the project's key, so an option that changes nothing gives identical results to ``base``.
+    Each option is the whole scenario with its ``changes`` applied (:func:`placeplan.scenario.options.
+    option_scenario`: it may change housing, yields, births, the ratio policy, capacities, PANs or
+    projects); each name in ``scenarios`` is that named scenario of the same file (row
+    ``scenario:<name>``); ``base`` is the scenario as it is. Every variant runs the whole pipeline
+    with the same seed, so the same random streams: demand draws come from one stream (an option that
+    changes nothing reproduces the base exactly), and each project's delivery draws depend only on the
+    seed and the project's key (an option that changes only demand keeps every capital draw). A
+    variant whose settings differ from the base only in capital sections shares the base's demand.
     """
-    from placeplan.scenario.options import BASE_OPTION, apply_option
     from placeplan.quantiles import quantile_columns
+    from placeplan.scenario.options import (BASE_OPTION, SCENARIO_PREFIX, named_scenario, option_scenario,
+                                            same_demand, same_history)
 
     timings: dict[str, float] = {}
     clock = _Clock(timings)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario or default_scenario_path(), scenario_name, sets)
-    config, tables = scenario.config, scenario.tables
+    config = scenario.config
     draws = config.meta.draws if draws is None else draws
     seed = config.meta.seed if seed is None else seed
-    names = [BASE_OPTION] + [o for o in (options or list(config.options)) if o != BASE_OPTION]
-    configs = {name: apply_option(config, name, str(scenario.path)) for name in names}
+    names = [BASE_OPTION] + [o for o in (options if options is not None else list(config.options)) if o != BASE_OPTION]
+    variants = [(name, option_scenario(scenario, name)) for name in names]
+    variants += [(f"{SCENARIO_PREFIX}{n}", named_scenario(scenario, n)) for n in (scenarios or [])]
     clock.lap("load_s")
-    inputs = demand_inputs(scenario)
-    projection = pipeline.demand_step(scenario, draws, seed, inputs)
+    base_inputs = demand_inputs(scenario)
+    base_errors = pipeline.error_step(scenario, base_inputs.base_year)
+    base_projection = pipeline.demand_step(scenario, draws, seed, base_inputs, base_errors)
+    base_special = pipeline.specialist_step(scenario, base_projection)
     clock.lap("demand_s")
-    areas = projection.primary_areas + projection.secondary_areas
     quantiles = config.policy.quantiles
     qnames = quantile_columns(quantiles)
-    special = pipeline.specialist_step(scenario, projection)
     summary_rows, details, openings = [], [], []
-    for name, option_config in configs.items():
-        capital = pipeline.capital_step(option_config, tables, areas, projection.years, draws, seed,
+    for name, variant in variants:
+        shared = variant.tables is scenario.tables and same_demand(variant.config, config)
+        if shared:
+            inputs, projection, special = base_inputs, base_projection, base_special
+        else:
+            inputs = demand_inputs(variant)
+            # the record of past errors is history: the base's, unless the variant changes the method or the
+            # history itself (then its own record is made)
+            errors = base_errors if same_history(variant, scenario) else None
+            projection = pipeline.demand_step(variant, draws, seed, inputs, errors)
+            special = pipeline.specialist_step(variant, projection)
+        areas = projection.primary_areas + projection.secondary_areas
+        option_config = variant.config
+        capital = pipeline.capital_step(option_config, variant.tables, areas, projection.years, draws, seed,
                                         pipeline.area_phases(projection))
-        schools = pipeline.school_step(scenario, inputs, projection, capital)
-        judged = pipeline.levels_step(scenario, projection, capital, schools, ("planning_area",))["planning_area"]
+        schools = pipeline.school_step(variant, inputs, projection, capital)
+        judged = pipeline.levels_step(variant, projection, capital, schools, ("planning_area",))["planning_area"]
         detail = judged.table.rename(columns={"code": "planning_area"}).drop(columns=["level"])
         detail.insert(0, "option", name)
         details.append(detail)
@@ -386,9 +405,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         programme = capital.programme
         cost = programme.to_spend_gbp.sum(axis=1)  # (draw,) cost still to spend: outturn cost - spent to date
         temporary = [j for j, k in enumerate(programme.keys) if any(c.temporary for c in live[k].places)]
-        row = {"option": name,
-               "description": "as the scenario stands" if name == BASE_OPTION
-               else config.options[name].description}
+        row = {"option": name, "description": _variant_description(name, config),
+               "demand": "base" if shared else "own"}
         for phase in pipeline.YEAR_GROUPS:
             idx = [a for a, p in enumerate(judged.units.phases) if p == phase]
             short = judged.judged[:, idx]  # (draw, area, year): places needed on the judged rule
@@ -402,7 +420,7 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         for n, q in zip(qnames, quantiles):
             row[f"capital_cost_gbp_{n}"] = float(np.quantile(cost, q))
         row["temporary_cost_gbp_mean"] = float(programme.cost_gbp[:, temporary].sum(axis=1).mean()) if temporary else 0.0
-        added = _places_added(live, config)
+        added = _places_added(live, option_config)
         row.update(added)
         summary_rows.append(row)
         table = programme_summary(programme, live, projection.years, quantiles)
@@ -415,8 +433,21 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         openings=pd.concat(openings, ignore_index=True),
         run_info={"placeplan_version": __version__, "scenario_file": str(scenario.path),
                   "scenario_name": scenario.name, "applied_overrides": list(scenario.applied), "seed": seed,
-                  "draws": draws, "options": names, "timings": timings},
+                  "draws": draws, "options": [name for name, _ in variants], "timings": timings},
     )
+
+
+def _variant_description(name: str, config) -> str:
+    """The option's description, or for a named scenario the overrides it applies."""
+    from placeplan.scenario.options import BASE_OPTION, SCENARIO_PREFIX
+
+    if name == BASE_OPTION:
+        return "as the scenario stands"
+    if name.startswith(SCENARIO_PREFIX):
+        label = name[len(SCENARIO_PREFIX):]
+        parts = config.scenarios.get(label, tuple(p.strip() for p in label.split(",")))
+        return f"named scenario {label}: " + ", ".join(parts)
+    return config.options[name].description
 
 
 def _places_added(live: dict, config) -> dict[str, float]:

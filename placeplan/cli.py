@@ -53,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd = commands.add_parser("compare", help="compare capital-programme options")
     _add_scenario_arguments(compare_cmd)
     compare_cmd.add_argument("--options", metavar="A,B,C",
-                             help="options to compare with the base (default: every option in the file)")
+                             help="options to compare with the base (default: every option in the file; "
+                                  "'none' for none)")
+    compare_cmd.add_argument("--scenarios", metavar="A,B",
+                             help="named scenarios of the same file to compare with the base, on the same "
+                                  "random numbers (e.g. high_growth_late_aylestone)")
     _add_run_arguments(compare_cmd)
     scap_cmd = commands.add_parser("scap", help="write the SCAP return for the next collection and check it "
                                                 "against the guide's rules (exit 2 on any breach)")
@@ -156,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             out.print(f"{len(notes)} note{'s' if len(notes) != 1 else ''} (not problems):\n"
                       + "\n".join(f"  - {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)
         return EXIT_OK
-    out_dir = args.out or Path("reports") / scenario.name
+    # compare writes its own report and tables beside the base run's folder, never over it
+    out_dir = args.out or Path("reports") / (scenario.name + ("-compare" if args.command == "compare" else ""))
     draws = args.draws or scenario.config.meta.draws
     if args.command == "scap":
         return _scap(args, scenario, out, err, out_dir)
@@ -164,9 +169,12 @@ def main(argv: list[str] | None = None) -> int:
         written = _backtest(args, scenario, out, err, out_dir)
     elif args.command == "compare":
         names = [n.strip() for n in args.options.split(",") if n.strip()] if args.options else None
+        if names == ["none"]:
+            names = []
+        named = [n.strip() for n in args.scenarios.split(",") if n.strip()] if args.scenarios else []
         try:
             with err.status(f"Comparing options with {draws:,} draws ..."):
-                comparison = compare(scenario, names, draws=args.draws, seed=args.seed)
+                comparison = compare(scenario, names, draws=args.draws, seed=args.seed, scenarios=named)
         except ScenarioError as exc:
             err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
             return EXIT_PROBLEMS

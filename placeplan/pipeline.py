@@ -42,17 +42,27 @@ def demand_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0,)))
 
 
-def demand_step(scenario: Scenario, draws: int, seed: int, inputs: DemandInputs | None = None) -> Projection:
+def demand_step(scenario: Scenario, draws: int, seed: int, inputs: DemandInputs | None = None,
+                errors=None) -> Projection:
     """Project pupils: the central projection plus ``draws`` Monte Carlo draws.
 
     The draws come from the record of past forecasts (:func:`placeplan.backtest.record.scenario_errors`):
-    the national record for the authority as a whole, the scenario's own for each planning area.
+    the national record for the authority as a whole, the scenario's own for each planning area. ``errors``
+    (an :class:`~placeplan.demand.intervals.ErrorInputs`) gives them ready-made, e.g. the base's for an
+    option that changes a future assumption but not the history the record is made from.
     """
     from placeplan.backtest.record import scenario_errors
 
     inputs = demand_inputs(scenario) if inputs is None else inputs
-    errors = scenario_errors(scenario, inputs.base_year)
+    errors = scenario_errors(scenario, inputs.base_year) if errors is None else errors
     return project(inputs, draws=draws, rng=demand_rng(seed), errors=errors)
+
+
+def error_step(scenario: Scenario, base_year: int):
+    """The error models of a scenario's draws (:func:`placeplan.backtest.record.scenario_errors`)."""
+    from placeplan.backtest.record import scenario_errors
+
+    return scenario_errors(scenario, base_year)
 
 
 @dataclass(frozen=True, eq=False)

@@ -82,3 +82,59 @@ def test_a_scenario_with_no_live_projects_runs(toy):
     # Without the expansion South stays 22.4 short in every year.
     south = results.sufficiency.query("planning_area == '8881002'")
     assert np.allclose(south["places_needed_central"], 22.4)
+
+
+def test_options_can_change_demand_on_common_random_numbers(toy):
+    """An option changing only housing reprojects demand but keeps every capital draw; a named scenario runs too."""
+    import dataclasses
+
+    from placeplan.scenario.schema import Option
+
+    config = toy.config.model_copy(update={"options": {
+        "more_homes": Option(description="homes delivered in full", changes={"housing.delivery_factor": 1.5}),
+        "annex": Option(description="build the annex",
+                        changes={"capital_projects.oak_special_annex.status": "committed"})}})
+    scenario = dataclasses.replace(toy, config=config)
+    result = compare(scenario, ["more_homes", "annex"], draws=100, scenarios=["stretched"])
+    summary = result.summary.set_index("option")
+    assert list(summary.index) == ["base", "more_homes", "annex", "scenario:stretched"]
+    assert summary.at["more_homes", "demand"] == "own" and summary.at["annex", "demand"] == "base"
+    detail = result.detail.set_index(["option", "planning_area", "phase", "academic_year"])
+    more = detail.loc["more_homes"]["demand_central"]
+    base = detail.loc["base"]["demand_central"]
+    assert (more >= base - 1e-9).all() and (more > base + 1e-9).any()  # more homes, more pupils
+    openings = result.openings.drop(columns="option")
+    same = openings[result.openings["option"] == "more_homes"].reset_index(drop=True)
+    assert same.equals(openings[result.openings["option"] == "base"].reset_index(drop=True))  # capital untouched
+    # the named scenario (more homes and South late) is the file's own, loaded as placeplan run would load it
+    assert summary.at["scenario:stretched", "description"] == "named scenario stretched: high_housing, late_south"
+    assert summary.at["scenario:stretched", "unmet_place_years_primary"] >= summary.at["more_homes",
+                                                                                      "unmet_place_years_primary"]
+
+
+def test_an_option_that_points_at_another_table_reads_it(toy_copy):
+    """An option may swap a table file: the scenario is loaded again with the change, and the new table used."""
+    import shutil
+
+    from conftest import edit_csv
+
+    folder = toy_copy.parent
+    housing = next(folder.rglob("housing.csv"))
+    shutil.copy(housing, housing.with_name("housing_many.csv"))
+    text = housing.with_name("housing_many.csv").read_text().splitlines()
+    header, rows = text[0], text[1:]
+    column = header.split(",").index("dwellings")
+    # ten times the planned homes (past completions as they were: the trend already in the ratios)
+    zeroed = [",".join(str(float(v) * 10) if i == column and ",planned," in r else v
+                       for i, v in enumerate(r.split(","))) for r in rows]
+    housing.with_name("housing_many.csv").write_text("\n".join([header, *zeroed]) + "\n")
+    rel = housing.with_name("housing_many.csv").relative_to(folder).as_posix()
+    raw = toy_copy.read_text()
+    raw += f"\noptions:\n  many_homes:\n    description: ten times the homes\n    changes:\n      housing.table: {rel}\n"
+    toy_copy.write_text(raw)
+    result = compare(toy_copy, ["many_homes"], draws=50)
+    summary = result.summary.set_index("option")
+    assert summary.at["many_homes", "demand"] == "own"
+    detail = result.detail.set_index(["option", "planning_area", "phase", "academic_year"])["demand_central"]
+    assert (detail.loc["many_homes"] >= detail.loc["base"] - 1e-9).all()
+    assert (detail.loc["many_homes"] > detail.loc["base"] + 1e-9).any()  # ten times the homes: more pupils

@@ -58,6 +58,8 @@ class Scenario:
         The named scenario (or overrides) applied.
     applied : tuple of str
         Log of overrides and ``--set`` values applied, in order.
+    sets : tuple of (str, value)
+        The ``--set`` pairs it was loaded with (so an option or named scenario can be loaded the same way).
     """
 
     config: ScenarioFile
@@ -65,6 +67,7 @@ class Scenario:
     path: Path
     scenario: str | None = None
     applied: tuple[str, ...] = ()
+    sets: tuple[tuple[str, Any], ...] = ()
 
     @property
     def name(self) -> str:
@@ -160,7 +163,8 @@ def load_scenario(
     problems += run_checks(CheckInput(config, tables, files, shown))
     if problems or config is None or config.meta.base_year is None:
         raise ScenarioError(problems)
-    return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied))
+    return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied),
+                    sets=tuple((str(k), v) for k, v in sets))
 
 
 def _pupils_level(config: ScenarioFile | None, tree: dict[str, Any]) -> str:
