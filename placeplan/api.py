@@ -326,9 +326,11 @@ class _Clock:
 class Comparison:
     """Capital-programme options compared on common random numbers.
 
-    summary : one row per option: description, expected unmet place-years by phase, chance of any
-        shortfall over the horizon, capital cost (mean and range, outturn prices), cost of temporary
-        places, places added and their DfE benchmark cost
+    summary : one row per option, ranked (``placeplan.capital.appraisal``): description, expected unmet
+        place-years and chance of any shortfall by phase over the horizon and over the appraisal window
+        (``window_*``: years starting after the reference date), capital cost (mean and range, outturn
+        prices), cost of temporary places, places added and their DfE benchmark cost, and against the
+        base: place-years avoided, extra cost, cost per place and per unmet place-year avoided, rank
     detail : option x planning area x phase x year: places needed (mean, range) and P(shortfall)
     openings : option x project: places, chance of opening by each September
     run_info : seed, draws, options, timings
@@ -380,6 +382,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     clock.lap("demand_s")
     quantiles = config.policy.quantiles
     qnames = quantile_columns(quantiles)
+    as_at = config.meta.as_at
+    first_future = (as_at.year if as_at.month >= 9 else as_at.year - 1) + 1  # the first year not yet begun
     summary_rows, details, openings = [], [], []
     for name, variant in variants:
         shared = variant.tables is scenario.tables and same_demand(variant.config, config)
@@ -407,15 +411,23 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         temporary = [j for j, k in enumerate(programme.keys) if any(c.temporary for c in live[k].places)]
         row = {"option": name, "description": _variant_description(name, config),
                "demand": "base" if shared else "own"}
+        future = np.asarray(projection.years) >= first_future  # the appraisal window: years a decision can change
+        row["window_first_year"], row["window_last_year"] = int(first_future), int(projection.years[-1])
         for phase in pipeline.YEAR_GROUPS:
             idx = [a for a, p in enumerate(judged.units.phases) if p == phase]
             short = judged.judged[:, idx]  # (draw, area, year): places needed on the judged rule
             row[f"unmet_place_years_{phase}"] = float(short.sum(axis=(1, 2)).mean())
             row[f"p_any_shortfall_{phase}"] = float((short >= 1).any(axis=(1, 2)).mean())
+            row[f"window_unmet_{phase}"] = float(short[..., future].sum(axis=(1, 2)).mean())
+            row[f"window_p_any_shortfall_{phase}"] = float((short[..., future] >= 1).any(axis=(1, 2)).mean())
         if special is not None:
             gap = pipeline.specialist_need(special, capital, option_config)  # (draw, year)
             row["unmet_place_years_specialist"] = float(gap.sum(axis=1).mean())
             row["p_any_shortfall_specialist"] = float((gap >= 1).any(axis=1).mean())
+            row["window_unmet_specialist"] = float(gap[:, future].sum(axis=1).mean())
+            row["window_p_any_shortfall_specialist"] = float((gap[:, future] >= 1).any(axis=1).mean())
+        late = (programme.opening_year < 0) | (programme.opening_year > int(projection.years[-1]))
+        row["p_opens_after_window"] = float(late.any(axis=1).mean()) if late.size else 0.0
         row["capital_cost_gbp_mean"] = float(cost.mean())
         for n, q in zip(qnames, quantiles):
             row[f"capital_cost_gbp_{n}"] = float(np.quantile(cost, q))
@@ -427,8 +439,10 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         table.insert(0, "option", name)
         openings.append(table)
     clock.lap("options_s")
+    from placeplan.capital.appraisal import appraise
+
     return Comparison(
-        summary=pd.DataFrame(summary_rows),
+        summary=appraise(pd.DataFrame(summary_rows)),
         detail=pd.concat(details, ignore_index=True),
         openings=pd.concat(openings, ignore_index=True),
         run_info={"placeplan_version": __version__, "scenario_file": str(scenario.path),

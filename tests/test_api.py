@@ -97,7 +97,7 @@ def test_options_can_change_demand_on_common_random_numbers(toy):
     scenario = dataclasses.replace(toy, config=config)
     result = compare(scenario, ["more_homes", "annex"], draws=100, scenarios=["stretched"])
     summary = result.summary.set_index("option")
-    assert list(summary.index) == ["base", "more_homes", "annex", "scenario:stretched"]
+    assert set(summary.index) == {"base", "more_homes", "annex", "scenario:stretched"}
     assert summary.at["more_homes", "demand"] == "own" and summary.at["annex", "demand"] == "base"
     detail = result.detail.set_index(["option", "planning_area", "phase", "academic_year"])
     more = detail.loc["more_homes"]["demand_central"]
@@ -138,3 +138,26 @@ def test_an_option_that_points_at_another_table_reads_it(toy_copy):
     detail = result.detail.set_index(["option", "planning_area", "phase", "academic_year"])["demand_central"]
     assert (detail.loc["many_homes"] >= detail.loc["base"] - 1e-9).all()
     assert (detail.loc["many_homes"] > detail.loc["base"] + 1e-9).any()  # ten times the homes: more pupils
+
+
+def test_appraisal_window_and_late_openings_are_stated(toy):
+    """The window starts with the first academic year after the reference date; a project opening past it is flagged."""
+    import dataclasses
+
+    from placeplan.scenario.schema import Option
+
+    config = toy.config.model_copy(update={"options": {
+        "very_late": Option(description="South starts in 2040",
+                            changes={"capital_projects.south_primary_expansion.start": "2040-01-01",
+                                     "capital_projects.south_primary_expansion.planned_opening": "2041-09-01"})}})
+    scenario = dataclasses.replace(toy, config=config)
+    result = compare(scenario, ["very_late"], draws=50)
+    summary = result.summary.set_index("option")
+    as_at = toy.config.meta.as_at
+    first = (as_at.year if as_at.month >= 9 else as_at.year - 1) + 1
+    assert (summary["window_first_year"] == first).all()
+    assert summary.at["very_late", "p_opens_after_window"] == 1.0
+    assert summary.at["base", "p_opens_after_window"] < 1.0
+    # its places never come within the window: it avoids nothing and ranks after the base (no cost saved either)
+    assert summary.at["very_late", "window_unmet_primary"] >= summary.at["base", "window_unmet_primary"]
+    assert summary.at["very_late", "rank"] > summary.at["base", "rank"] or summary.at["very_late", "avoided"] < 1

@@ -272,3 +272,43 @@ def options_chart(bars: list[OptionBar], width: float = 7.2) -> bytes:
         ax.set_axisbelow(True)
         fig.subplots_adjust(left=0.3, right=0.98, top=0.97, bottom=0.55 / height + 0.08)
         return style.png(fig, tight=True)
+
+
+@dataclass(frozen=True)
+class OptionPoint:
+    """One option on the cost-against-risk chart: extra cost over the base [GBP], unmet place-years [place-years]."""
+
+    label: str
+    extra_cost: float
+    unmet: float
+    rank: int
+
+
+def options_tradeoff_chart(points: list[OptionPoint], width: float = 7.2) -> bytes:
+    """Extra cost over the base against expected unmet place-years over the appraisal window, one point per option."""
+    with plt.rc_context(style.RC):
+        fig, ax = plt.subplots(figsize=(width, 3.6))
+        xs = np.array([p.extra_cost for p in points]) / 1e6
+        ys = np.array([p.unmet for p in points])
+        ax.scatter(xs, ys, s=36, color=style.DEMAND, zorder=3)
+        x_span = float(np.ptp(xs)) or 1.0
+        y_span = float(np.ptp(ys)) or 1.0
+        placed: list[tuple[float, float]] = []
+        for p, x, y in sorted(zip(points, xs, ys), key=lambda t: t[0].rank):
+            # labels of points that (nearly) coincide are stacked, not overprinted
+            near = sum(1 for px, py in placed if abs(px - x) < 0.04 * x_span and abs(py - y) < 0.06 * y_span)
+            placed.append((x, y))
+            ax.annotate(f"{p.rank}. {textwrap.shorten(p.label, 28, placeholder='…')}", (x, y),
+                        xytext=(6, 4 - 10 * near), textcoords="offset points", fontsize=7.2)
+        ax.axvline(0, color=style.GRID, linewidth=0.8)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}m"))
+        ax.set_xlabel("Extra capital cost over the base, still to spend (mean of simulations)")
+        ax.set_ylabel("Unmet place-years\n(expected, appraisal window)")
+        ax.grid(color=style.GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        span = float(xs.max() - xs.min()) if len(xs) else 1.0
+        ax.set_xlim(float(xs.min()) - 0.05 * span - 0.1, float(xs.max()) + 0.45 * span + 0.1)
+        if len(ys):
+            ax.set_ylim(max(0.0, float(ys.min()) - 0.35 * y_span - 1), float(ys.max()) + 0.2 * y_span + 1)
+        fig.subplots_adjust(left=0.14, right=0.98, top=0.96, bottom=0.16)
+        return style.png(fig, tight=True)

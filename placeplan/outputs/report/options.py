@@ -12,53 +12,73 @@ PHASES = ("primary", "secondary", "specialist")
 
 
 def ranked(summary: pd.DataFrame) -> pd.DataFrame:
-    """Options ranked: fewest expected unmet place-years (all phases), then lowest median capital cost."""
-    frame = summary.copy()
-    unmet = [c for c in frame.columns if c.startswith("unmet_place_years_")]
+    """Options in the comparison's rank order (:mod:`placeplan.capital.appraisal`), with ``unmet_total``."""
+    from placeplan.capital.appraisal import appraise
+
+    frame = summary if "rank" in summary else appraise(summary) if "window_first_year" in summary else summary
+    frame = frame.sort_values("rank", kind="stable") if "rank" in frame else frame
+    frame = frame.copy()
+    unmet = [c for c in frame.columns if c.startswith("window_unmet_")] or \
+        [c for c in frame.columns if c.startswith("unmet_place_years_")]
     frame["unmet_total"] = frame[unmet].sum(axis=1) if unmet else 0.0
-    cost = "capital_cost_gbp_p50" if "capital_cost_gbp_p50" in frame else "capital_cost_gbp_mean"
-    if cost not in frame:
-        frame[cost] = 0.0
-    frame["_unmet"] = frame["unmet_total"].round(0)
-    return frame.sort_values(["_unmet", cost], kind="stable").drop(columns="_unmet").reset_index(drop=True)
+    return frame.reset_index(drop=True)
+
+
+def _window_text(order: pd.DataFrame) -> str:
+    if "window_first_year" not in order:
+        return "the projection"
+    return f"{ay(int(order['window_first_year'].iloc[0]))} to {ay(int(order['window_last_year'].iloc[0]))}"
 
 
 def options_section(comparison) -> dict:
-    """Ranked table, chart and the projects each option adds (or how to get a comparison)."""
+    """Ranked table, cost-against-risk chart and the projects each option adds (or how to get a comparison)."""
+    from placeplan.capital.appraisal import RULE, cost_column
+
     if comparison is None or comparison.summary.empty:
         return {"available": False}
     order = ranked(comparison.summary)
-    phases = [p for p in PHASES if f"unmet_place_years_{p}" in order]
+    phases = [p for p in PHASES if f"window_unmet_{p}" in order or f"unmet_place_years_{p}" in order]
+    prefix = "window_unmet_" if "window_first_year" in order else "unmet_place_years_"
+    chance_prefix = "window_p_any_shortfall_" if "window_first_year" in order else "p_any_shortfall_"
+    cost = cost_column(order)
+    who = "to the council" if cost.startswith("council") else "in all"
     rows = []
-    for rank, r in enumerate(order.itertuples(index=False), start=1):
+    for r in order.itertuples(index=False):
         v = r._asdict()
-        unmet = [f"{p} {num(v[f'unmet_place_years_{p}'])}" for p in phases]
-        chance = [f"{p} {pct(v[f'p_any_shortfall_{p}'])}" for p in phases if f"p_any_shortfall_{p}" in v]
+        unmet = [f"{p} {num(v[f'{prefix}{p}'])}" for p in phases if f"{prefix}{p}" in v]
+        chance = [f"{p} {pct(v[f'{chance_prefix}{p}'])}" for p in phases if f"{chance_prefix}{p}" in v]
         added = [f"{signed(v[c])} {c.removeprefix('places_added_')}" for c in order.columns
-                 if c.startswith("places_added_") and not is_blank(v[c]) and v[c]]
-        rows.append([[f"{rank}. {v['option']}", str(v.get("description", ""))], unmet, chance,
+                 if c.startswith("places_added_") and c != "places_added_total" and not is_blank(v[c]) and v[c]]
+        late = v.get("p_opens_after_window")
+        name = [f"{v.get('rank', '')}. {v['option']}", str(v.get("description", ""))]
+        if late is not None and not is_blank(late) and late > 0.005:
+            name.append(f"({pct(late)} of simulations open a project after the window)")
+        per = v.get("cost_per_place_year_avoided_gbp")
+        rows.append([name, unmet, [num(v.get("avoided", 0.0))], chance,
                      [gbp(v.get("capital_cost_gbp_p50")),
                       f"({gbp_range(v.get('capital_cost_gbp_p05'), v.get('capital_cost_gbp_p95'))})"],
-                     gbp(v.get("temporary_cost_gbp_mean")), added, gbp(v.get("benchmark_cost_gbp"))])
-    table = Table("Options ranked: fewest expected unmet place-years first, then lowest median capital cost",
-                  ["Option", "Unmet place-years (expected)", "Chance of any shortfall",
-                   "Capital cost still to spend: median (90% range)", "Temporary places, expected cost",
-                   "Places added", "DfE benchmark cost of the places"],
-                  rows, [False, True, True, True, True, True, True], css="options",
-                  widths=[30, 14, 13, 14, 9, 12, 8], strong_first=True)
-    bars = [charts.OptionBar(str(r["option"]), float(r.get("capital_cost_gbp_p50", 0.0)),
-                             float(r.get("capital_cost_gbp_p05", r.get("capital_cost_gbp_p50", 0.0))),
-                             float(r.get("capital_cost_gbp_p95", r.get("capital_cost_gbp_p50", 0.0))),
-                             f"{num(r['unmet_total'])} unmet place-years") for _, r in order.iterrows()]
-    cheapest = order.loc[order["capital_cost_gbp_p50"].idxmin()] if "capital_cost_gbp_p50" in order else order.iloc[0]
-    alt = (f"Bar chart of the median capital cost of each of {len(order)} options with its 90% range, ranked as in "
-           f"the table. The first, {order.iloc[0]['option']}, costs {gbp(order.iloc[0].get('capital_cost_gbp_p50'))} "
-           f"with {num(order.iloc[0]['unmet_total'])} unmet place-years; the cheapest, {cheapest['option']}, costs "
-           f"{gbp(cheapest.get('capital_cost_gbp_p50'))}.")
-    image = Image(charts.options_chart(bars), alt, "Capital cost of each option, with its expected unmet place-years.")
+                     gbp(v.get("extra_cost_gbp")), "–" if is_blank(per) else gbp(per), added])
+    window = _window_text(order)
+    table = Table(f"Options ranked by cost per unmet place-year avoided against the base (appraisal window {window})",
+                  ["Option", f"Unmet place-years, {window} (expected)", "Avoided against the base",
+                   "Chance of any shortfall in the window", "Capital cost still to spend: median (90% range)",
+                   f"Extra cost over the base {who} (mean)", "Cost per unmet place-year avoided", "Places added"],
+                  rows, [False, True, True, True, True, True, True, True], css="options",
+                  widths=[26, 13, 9, 12, 13, 9, 9, 9], strong_first=True)
+    points = [charts.OptionPoint(str(r["option"]), float(r.get("extra_cost_gbp", 0.0) or 0.0),
+                                 float(r["unmet_total"]), int(r.get("rank", i + 1)))
+              for i, (_, r) in enumerate(order.iterrows())]
+    first = order.iloc[0]
+    alt = (f"Scatter chart of {len(order)} options: extra capital cost over the base against expected unmet "
+           f"place-years over {window}. Ranked first: {first['option']}, extra cost {gbp(first.get('extra_cost_gbp'))}, "
+           f"{num(first['unmet_total'])} unmet place-years. "
+           + "; ".join(f"{p.rank}. {p.label}: {gbp(p.extra_cost)}, {num(p.unmet)}" for p in points) + ".")
+    image = Image(charts.options_tradeoff_chart(points), alt,
+                  "Cost against risk: each option's extra cost over the base and the place-years still unmet; "
+                  "down and to the left is better.")
     return {"available": True, "table": table, "image": image, "adds": _added_projects(comparison),
             "draws": comparison.run_info.get("draws"), "seed": comparison.run_info.get("seed"),
-            "unmet_phases": phases}
+            "unmet_phases": phases, "rule": RULE, "window": window}
 
 
 def _added_projects(comparison) -> Table | None:

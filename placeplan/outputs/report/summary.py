@@ -327,14 +327,18 @@ def decisions(results, comparison, short: pd.DataFrame, delivery: pd.DataFrame, 
         order = ranked(comparison.summary)
         best = order.iloc[0]
         what = str(best.get("description", "")).rstrip(".")
-        text = (f"Options: {best['option']} ({what}) leaves the fewest expected unmet "
-                f"place-years, {num(best['unmet_total'])}, at a median capital cost of "
-                f"{gbp(best.get('capital_cost_gbp_p50'))}")
-        if "capital_cost_gbp_p50" in order:
-            cheapest = order.loc[order["capital_cost_gbp_p50"].idxmin()]
-            if cheapest["option"] != best["option"]:
-                text += (f"; {cheapest['option']} costs least ({gbp(cheapest['capital_cost_gbp_p50'])}, "
-                         f"{num(cheapest['unmet_total'])} unmet place-years)")
+        if "cost_per_place_year_avoided_gbp" in order and not is_blank(best.get("cost_per_place_year_avoided_gbp")):
+            text = (f"Options: {best['option']} ({what}) avoids {num(best['avoided'])} unmet place-years against the "
+                    f"base for {gbp(best['extra_cost_gbp'])} more, {gbp(best['cost_per_place_year_avoided_gbp'])} "
+                    f"per place-year avoided, the least of the options compared")
+        else:
+            text = (f"Options: none avoids an unmet place-year against the base; {best['option']} ({what}) leaves "
+                    f"{num(best['unmet_total'])} unmet place-years at a median capital cost of "
+                    f"{gbp(best.get('capital_cost_gbp_p50'))}")
+        fewest = order.loc[order["unmet_total"].idxmin()]
+        if fewest["option"] != best["option"]:
+            text += (f"; {fewest['option']} leaves the fewest ({num(fewest['unmet_total'])}, "
+                     f"{gbp(fewest.get('extra_cost_gbp'))} more than the base)")
         out.append(text + ".")
     if not out:
         out.append(f"No decision is forced by these numbers: no planning area is more likely than not to be short by "

@@ -1,0 +1,52 @@
+"""Value for money of options: the ranking rule on a hand-made comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from placeplan.capital.appraisal import appraise, cost_column
+
+
+def summary():
+    # base leaves 100 unmet place-years; A avoids 60 for £3m (£50k each), B avoids 80 for £8m (£100k each),
+    # C avoids nothing for £1m, D avoids 20 for nothing extra (£0 each)
+    return pd.DataFrame({
+        "option": ["base", "A", "B", "C", "D"],
+        "window_unmet_primary": [70.0, 30.0, 20.0, 70.0, 50.0],
+        "window_unmet_specialist": [30.0, 10.0, 0.0, 30.0, 30.0],
+        "window_p_any_shortfall_primary": [0.9, 0.5, 0.3, 0.9, 0.8],
+        "window_p_any_shortfall_specialist": [1.0, 0.6, 0.1, 1.0, 1.0],
+        "capital_cost_gbp_mean": [10e6, 13e6, 18e6, 11e6, 10e6],
+        "places_added_primary": [100.0, 160.0, 100.0, 100.0, 130.0],
+        "places_added_specialist": [0.0, 0.0, 40.0, 10.0, 0.0],
+    })
+
+
+def test_ranking_rule_by_hand():
+    out = appraise(summary()).set_index("option")
+    assert out.loc["A", "avoided"] == 60 and out.loc["B", "avoided"] == 80 and out.loc["C", "avoided"] == 0
+    assert out.loc["A", "cost_per_place_year_avoided_gbp"] == pytest.approx(3e6 / 60)
+    assert out.loc["B", "cost_per_place_year_avoided_gbp"] == pytest.approx(8e6 / 80)
+    assert out.loc["D", "cost_per_place_year_avoided_gbp"] == 0
+    assert np.isnan(out.loc["C", "cost_per_place_year_avoided_gbp"])
+    assert out.loc["A", "cost_per_place_gbp"] == pytest.approx(3e6 / 60)  # 60 primary places more than the base
+    assert out.loc["B", "cost_per_place_gbp"] == pytest.approx(8e6 / 40)
+    # D (£0 per place-year avoided), A (£50k), B (£100k); then those that avoid none: base (£0 extra), C (£1m extra)
+    assert out["rank"].sort_values().index.tolist() == ["D", "A", "B", "base", "C"]
+    assert out.loc["B", "p_any_shortfall_window"] == 0.3
+
+
+def test_council_cost_is_used_where_the_comparison_has_it():
+    frame = summary().assign(council_cost_gbp_mean=[5e6, 5e6, 5e6, 5e6, 9e6])
+    assert cost_column(frame) == "council_cost_gbp_mean"
+    out = appraise(frame).set_index("option")
+    # to the council A and B cost nothing more: each avoids place-years for £0; D now costs £4m for 20
+    assert out.loc["A", "extra_cost_gbp"] == 0 and out.loc["D", "cost_per_place_year_avoided_gbp"] == 4e6 / 20
+    assert out["rank"].sort_values().index.tolist()[:2] == ["B", "A"]  # both £0 per place-year: B is less risky
+
+
+def test_no_base_row_is_refused():
+    with pytest.raises(ValueError, match="base"):
+        appraise(summary().iloc[1:])
