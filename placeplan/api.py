@@ -307,6 +307,7 @@ def _programme_table(capital, live, config, tables, years, quantiles) -> pd.Data
         provision=("provision", lambda s: "+".join(str(v) for v in s.dropna())),
         places_change=("places_change", "sum"), planned_opening=("planned_opening", "first"),
         cost_estimate_gbp=("cost_gbp", "first"), price_year=("price_year", "first"),
+        cost_basis=("cost_basis", "first"), price_date=("price_date", "first"), funders=("funders", "first"),
         funding_source=("funding_source", "first"), evidence=("evidence", "first")).reset_index()
     return adds.merge(summary, on="project", how="left")
 
@@ -431,6 +432,10 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         row["capital_cost_gbp_mean"] = float(cost.mean())
         for n, q in zip(qnames, quantiles):
             row[f"capital_cost_gbp_{n}"] = float(np.quantile(cost, q))
+        council = programme.council_to_spend_gbp.sum(axis=1)  # (draw,) the council's own part of it
+        row["council_capital_cost_gbp_mean"] = float(council.mean())
+        for n, q in zip(qnames, quantiles):
+            row[f"council_capital_cost_gbp_{n}"] = float(np.quantile(council, q))
         row["temporary_cost_gbp_mean"] = float(programme.cost_gbp[:, temporary].sum(axis=1).mean()) if temporary else 0.0
         added = _places_added(live, option_config)
         row.update(added)

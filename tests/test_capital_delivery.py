@@ -200,13 +200,18 @@ def test_delivery_in_words():
 
 def test_cost_still_to_spend_is_cost_less_spent_to_date():
     cost = {"estimate_gbp": 5e6, "price_year": 2026}
-    stages = [stage("construction", 6, 6, 6)]  # opens Sep 2027: one year of 4% inflation on 2026 prices
+    # 2026 prices are taken at 1 July 2026. Construction (no spend shares) hands over in April 2027 (6 months from
+    # October 2026); with no shares the money is spent midway between the stage's start (taken back from handover
+    # to October 2026, clipped at as_at, December 2026) and handover: February 2027, 7 months of 4% a year.
+    stages = [stage("construction", 6, 6, 6)]
     spent = project(stages, cost=cost, delivery=in_stage("construction", BEFORE[2], spent_gbp=2e6))
     unknown = project(stages, cost=cost, delivery=in_stage("construction", BEFORE[2]))
     complete = project(stages, cost=cost, status="complete", planned_opening=dt.date(2025, 9, 1))
     result = run({"spent": spent, "unknown": unknown, "complete": complete})
-    assert result.cost_gbp[0, 0] == pytest.approx(5.2e6)
-    assert result.to_spend_gbp[0].tolist() == pytest.approx([3.2e6, 5.2e6, 0.0])
+    outturn = 5e6 * 1.04 ** (7 / 12)
+    assert result.cost_gbp[0, 0] == pytest.approx(outturn)
+    assert result.to_spend_gbp[0].tolist() == pytest.approx([outturn - 2e6, outturn, 0.0])
+    assert result.cost_gbp[0, 2] == 5e6  # complete: what it cost, not inflated
 
 
 def random_programme():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from placeplan.capital.delivery import delivery_of, delivery_text
-from placeplan.scenario.schema import CapitalProject
+from placeplan.capital.costs import funder_shares
+from placeplan.scenario.schema import FUNDERS, CapitalProject
 
 
 def opening_academic_year(date) -> int:
@@ -25,7 +26,8 @@ def projects_table(projects: dict[str, CapitalProject], schools: pd.DataFrame, a
     Returns one row per project and provision: project, name, school_id, school_name, kind,
     status, provision, places_change [places], pan_before, pan_after [pupils per year group],
     phasing, temporary, planned_opening [date], planned_opening_year [academic year],
-    cost_gbp [GBP], price_year, spent_gbp [GBP, blank if not known], funding_source, evidence
+    cost_gbp [GBP], price_year, cost_basis (cash_budget or estimate), price_date, funders (e.g.
+    'council_borrowing 30%; high_needs_capital 70%'), spent_gbp [GBP, blank if not known], funding_source, evidence
     (figure=tag; ...), and with ``as_at`` given, delivery_state and delivery (the state in words).
     """
     names = dict(zip(schools["school_id"], schools["name"]))
@@ -50,7 +52,10 @@ def projects_table(projects: dict[str, CapitalProject], schools: pd.DataFrame, a
                 "planned_opening": project.planned_opening.isoformat(),
                 "planned_opening_year": opening_academic_year(project.planned_opening),
                 "cost_gbp": project.cost.estimate_gbp if project.cost else None,
-                "price_year": project.cost.price_year if project.cost else None,
+                "price_year": project.cost.price_base.year if project.cost else None,
+                "cost_basis": project.cost.basis if project.cost else None,
+                "price_date": project.cost.price_base.isoformat() if project.cost else None,
+                "funders": funders_text(project),
                 "spent_gbp": project.delivery.spent_gbp if project.delivery else None,
                 "funding_source": project.funding_source,
                 "evidence": "; ".join(f"{k}={v}" for k, v in evidence(project).items()),
@@ -59,9 +64,21 @@ def projects_table(projects: dict[str, CapitalProject], schools: pd.DataFrame, a
             })
     columns = ["project", "name", "school_id", "school_name", "planning_area", "kind", "status", "provision",
                "places_change", "pan_before", "pan_after", "phasing", "temporary", "planned_opening",
-               "planned_opening_year", "cost_gbp", "price_year", "spent_gbp", "funding_source", "evidence"]
+               "planned_opening_year", "cost_gbp", "price_year", "cost_basis", "price_date", "funders", "spent_gbp",
+               "funding_source", "evidence"]
     columns += ["delivery_state", "delivery"] if as_at is not None else []
     return pd.DataFrame(rows, columns=columns)
+
+
+def funders_text(project: CapitalProject) -> str | None:
+    """Who pays, e.g. 'council_borrowing 30%; high_needs_capital 70%', or one funder's name when it pays all
+    (``capital.costs.funder_shares``)."""
+    if project.cost is None:
+        return None
+    paying = [(f, s) for f, s in zip(FUNDERS, funder_shares(project.cost, project.funding_source)) if s > 0]
+    if len(paying) == 1:
+        return paying[0][0]
+    return "; ".join(f"{f} {s:.0%}" for f, s in paying)
 
 
 def evidence(project: CapitalProject) -> dict[str, str]:

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from placeplan.capital.delivery import OPEN_STATES, StagesAhead, delivery_of, spent_to_date, stages_ahead
+from placeplan.capital import costs
+from placeplan.capital.delivery import (OPEN_STATES, StagesAhead, delivery_of, months_between, spent_to_date,
+                                         stages_ahead)
 from placeplan.capital.durations import pert, remaining_months, triangular
-from placeplan.scenario.schema import CapitalProject, Delivery, Programme
+from placeplan.scenario.schema import FUNDERS, CapitalProject, Delivery, Programme
 
 
 @dataclass(frozen=True)
@@ -251,9 +253,12 @@ class ProgrammeResult:
         already open, which are not simulated)
     opening : (draw, project) absolute month number of opening (first of the opening month), NaN if never
     opening_year : (draw, project) academic year the places open in, -1 if never [academic year]
-    cost_gbp : (draw, project) outturn cost in prices of the opening year [GBP]
+    cost_gbp : (draw, project) outturn cost, all funders [GBP, cash: ``capital.costs``]
     to_spend_gbp : (draw, project) cost still to spend: outturn cost - spent to date, at least 0; a complete
         project whose spending is not known has nothing left to spend [GBP]
+    funders : funder names, in column order of ``funder_share`` (``scenario.schema.FUNDERS``)
+    funder_share : (project, funder) share of each project's cost each funder pays [fraction; rows sum to 1]
+    council_share : (project,) the council's own share (``programme.council_funders``) [fraction]
     """
 
     keys: tuple[str, ...]
@@ -264,6 +269,28 @@ class ProgrammeResult:
     opening_year: np.ndarray
     cost_gbp: np.ndarray
     to_spend_gbp: np.ndarray
+    funders: tuple[str, ...] = FUNDERS
+    funder_share: np.ndarray | None = None
+    council_share: np.ndarray | None = None
+
+    @property
+    def council_cost_gbp(self) -> np.ndarray:
+        """(draw, project) the council's own outturn cost [GBP]."""
+        return self.cost_gbp * self._council()
+
+    @property
+    def council_to_spend_gbp(self) -> np.ndarray:
+        """(draw, project) the council's own cost still to spend [GBP]."""
+        return self.to_spend_gbp * self._council()
+
+    def by_funder(self, values: np.ndarray, funder: str) -> np.ndarray:
+        """(draw, project) one funder's part of ``cost_gbp`` or ``to_spend_gbp`` [GBP]."""
+        if self.funder_share is None:
+            return values * (1.0 if funder == "other" else 0.0)
+        return values * self.funder_share[:, self.funders.index(funder)][None, :]
+
+    def _council(self) -> np.ndarray:
+        return np.ones(len(self.keys))[None, :] if self.council_share is None else self.council_share[None, :]
 
 
 def simulate_programme(projects: dict[str, CapitalProject], programme: Programme, as_at: dt.date,
@@ -272,8 +299,9 @@ def simulate_programme(projects: dict[str, CapitalProject], programme: Programme
 
     Projects opened or complete at ``as_at`` open on their recorded date in every draw, with no draws (nor
     cost overrun); the others are simulated from ``as_at``. Withdrawn projects are left out (pass only the
-    projects to simulate). Outturn cost = estimate × (1 + overrun) × (1 + construction_inflation) ^ (opening
-    year − price year).
+    projects to simulate). Outturn cost (``capital.costs``): a cash budget × (1 + overrun); an estimate × (1 + overrun)
+    inflated from its price date to each stage's spend; an opened or complete project what it cost. Cost still to
+    spend: outturn cost − spent to date. Both split by funder (``funder_share``).
     """
     states = {k: delivery_of(p, as_at) for k, p in projects.items()}
     live = {k: p for k, p in projects.items() if states[k].state not in OPEN_STATES}
@@ -300,15 +328,36 @@ def simulate_programme(projects: dict[str, CapitalProject], programme: Programme
     opening_year = np.where(np.isnan(opening), -1,
                             np.floor((np.nan_to_num(opening) - 8) / 12)).astype(int)
     cost = np.zeros((draws, len(keys)))
-    to_spend = np.zeros((draws, len(keys)))
+    left = np.zeros((draws, len(keys)))
     for j, key in enumerate(keys):
         project = projects[key]
         if project.cost is None:
             continue
-        years = np.where(opening_year[:, j] >= 0, opening_year[:, j] - project.cost.price_year, 0).clip(min=0)
-        cost[:, j] = project.cost.estimate_gbp * (1 + overrun[:, j]) * (1 + programme.construction_inflation) ** years
-        spent = spent_to_date(project, as_at)
-        if spent is None and states[key].state != "complete":
-            spent = 0.0
-        to_spend[:, j] = 0.0 if spent is None else np.maximum(cost[:, j] - spent, 0.0)
-    return ProgrammeResult(keys, as_at, tuple(states.values()), handover, opening, opening_year, cost, to_spend)
+        if key in live:
+            i = list(live).index(key)
+            cost[:, j] = _live_cost(project, plans[i], sampled, i, handover_live[:, i], programme, as_at, horizon)
+        else:
+            cost[:, j] = project.cost.estimate_gbp  # what it cost: no inflation, no overrun
+        left[:, j] = costs.to_spend(cost[:, j], spent_to_date(project, as_at), states[key].state == "complete")
+    shares = np.array([costs.funder_shares(p.cost, p.funding_source) for p in projects.values()]).reshape(
+        len(keys), len(FUNDERS))
+    council = np.array([costs.council_share(row, programme.council_funders) for row in shares])
+    return ProgrammeResult(keys, as_at, tuple(states.values()), handover, opening, opening_year, cost, left,
+                           FUNDERS, shares, council)
+
+
+def _live_cost(project: CapitalProject, plan: ProjectPlan, sampled: ProgrammeDraws, i: int, handover: np.ndarray,
+               programme: Programme, as_at: dt.date, horizon: float) -> np.ndarray:
+    """Outturn cost of a project not yet open, per draw [GBP, cash]: ``capital.costs.live_cost``, its stages' money
+    spent at their starts taken back from the simulated handover (``capital.costs.stage_start_months``)."""
+    ahead = stages_ahead(project, as_at)
+    n = len(ahead.stages)
+    starts = costs.stage_start_months(handover, sampled.durations[:, i, :n], sampled.refusal_delay[:, i],
+                                      sampled.failure_delay[:, i], tuple(s.planning for s in plan.stages),
+                                      tuple(s.construction for s in plan.stages), horizon)
+    weights, begun = costs.spend_weights(tuple(s.spend_share for s in project.stages),
+                                         tuple(s.spend_share for s in ahead.stages), ahead.under_way)
+    state = delivery_of(project, as_at)
+    begun_month = -months_between(state.since, as_at) if state.state == "in_stage" and state.since else 0.0
+    return costs.live_cost(project.cost, as_at, programme.construction_inflation, sampled.overrun[:, i], starts,
+                           weights, begun, min(begun_month, 0.0), handover, horizon)

@@ -23,8 +23,9 @@ def programme_summary(result: ProgrammeResult, projects: dict[str, CapitalProjec
     delivery_stage, delivery_since, opened (date, for opened and complete projects), start_slipped (not started,
     and its start has passed: it starts at ``as_at``), planned_opening_year, p_on_time (chance of opening in or
     before the planned academic year), opening_year_pXX, p_open_by_YYYY for each academic year, cost_gbp_mean and
-    cost_gbp_pXX [GBP, outturn prices], spent_gbp [GBP, blank if not known], cost_to_spend_gbp_mean and
-    cost_to_spend_gbp_pXX [GBP]. An opened or complete project opens on its recorded date: its opening years
+    cost_gbp_pXX [GBP, cash outturn, all funders], spent_gbp [GBP, blank if not known], cost_to_spend_gbp_mean and
+    cost_to_spend_gbp_pXX [GBP, all funders], and by funder (``_cost_split``): council_share, council_cost_gbp_mean /
+    _pXX, council_to_spend_gbp_mean / _pXX, and for each funder F cost_F_gbp_mean and to_spend_F_gbp_mean [GBP]. An opened or complete project opens on its recorded date: its opening years
     are that year and its chances are blank (it is not a probability).
     """
     rows = []
@@ -57,8 +58,24 @@ def programme_summary(result: ProgrammeResult, projects: dict[str, CapitalProjec
         row["cost_to_spend_gbp_mean"] = float(left.mean())
         for name, q in zip(names, quantiles):
             row[f"cost_to_spend_gbp_{name}"] = float(np.quantile(left, q))
+        row.update(_cost_split(result, j, names, quantiles))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _cost_split(result: ProgrammeResult, j: int, names: list[str], quantiles: tuple[float, ...]) -> dict:
+    """Project ``j``'s cost and cost still to spend by funder: council_share [fraction], council_cost_gbp_mean /
+    _pXX and council_to_spend_gbp_mean / _pXX (the council's own, ``programme.council_funders``), and for each
+    funder F (``scenario.schema.FUNDERS``) cost_F_gbp_mean and to_spend_F_gbp_mean [GBP]."""
+    council, council_left = result.council_cost_gbp[:, j], result.council_to_spend_gbp[:, j]
+    row = {"council_share": float(result._council()[0, j]), "council_cost_gbp_mean": float(council.mean())}
+    row.update({f"council_cost_gbp_{n}": float(np.quantile(council, q)) for n, q in zip(names, quantiles)})
+    row["council_to_spend_gbp_mean"] = float(council_left.mean())
+    row.update({f"council_to_spend_gbp_{n}": float(np.quantile(council_left, q)) for n, q in zip(names, quantiles)})
+    for funder in result.funders:
+        row[f"cost_{funder}_gbp_mean"] = float(result.by_funder(result.cost_gbp, funder)[:, j].mean())
+        row[f"to_spend_{funder}_gbp_mean"] = float(result.by_funder(result.to_spend_gbp, funder)[:, j].mean())
+    return row
 
 
 def capacity_summary(timeline: CapacityTimeline, planned: CapacityTimeline, phase_of_area: dict[str, str],

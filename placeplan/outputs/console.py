@@ -73,13 +73,14 @@ def print_sufficiency(console: Console, results, years_ahead: tuple[int, ...] = 
 def print_programme(console: Console, results) -> None:
     """Simulated delivery of the live capital programme."""
     out = Table(title="Capital programme as simulated (academic year places open)", title_justify="left")
-    for header in ("Project", "Places", "Planned", "On time", "Likely (5-95%)", "Cost p50 (GBP)"):
+    for header in ("Project", "Places", "Planned", "On time", "Likely (5-95%)", "Council cost p50 (GBP)",
+                   "Total cost p50 (GBP)"):
         out.add_column(header, justify="left" if header == "Project" else "right")
     for row in results.programme.itertuples(index=False):
         likely = f"{_ay(row.opening_year_p50)} ({_ay(row.opening_year_p05)}-{_ay(row.opening_year_p95)})"
         out.add_row(row.name, f"{row.places_change:+d} {row.provision}", _ay(row.planned_opening_year),
                     row.delivery_state if pd.isna(row.p_on_time) else f"{row.p_on_time:.0%}", likely,
-                    _num(row.cost_gbp_p50))
+                    _num(getattr(row, "council_cost_gbp_p50", None)), _num(row.cost_gbp_p50))
     console.print(out)
 
 

@@ -7,6 +7,7 @@ reference in ``docs/scenario-reference.md`` is generated from these models.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -271,17 +272,61 @@ class PlaceChange(Model):
     """True for temporary places (bulge class, mobile classroom)."""
 
 
+FUNDERS = ("council_borrowing", "basic_need_grant", "dfe_free_schools", "s106_developer", "high_needs_capital",
+           "other")
+"""Who pays for a capital project: council borrowing (the council's own money), DfE's Basic Need grant, DfE's free
+schools capital, S106 / developer contributions, DfE's High Needs Provision Capital grant, anyone else (e.g. a
+school's own contribution)."""
+
+
 class Cost(Model):
-    """Capital cost of a project [GBP]."""
+    """Capital cost of a project [GBP], its price basis and who pays, e.g. `{estimate_gbp: 10853000, basis:
+    cash_budget, price_date: 2022-10-27, funders: {council_borrowing: 1.0}}`."""
 
     estimate_gbp: float = Field(ge=0)
-    """Central estimate [GBP]."""
+    """Central estimate, or the approved budget with `basis: cash_budget` [GBP]."""
     low_gbp: float | None = Field(default=None, ge=0)
     """Low estimate [GBP]."""
     high_gbp: float | None = Field(default=None, ge=0)
     """High estimate [GBP]."""
-    price_year: int = Field(ge=2000, le=2100)
-    """Year whose prices the figures are in [calendar year]."""
+    basis: Literal["cash_budget", "estimate"] = "estimate"
+    """cash_budget: an approved budget in cash terms, fees, contingency and inflation to completion included (never
+    inflated; overrun risk still applies); estimate: in prices of `price_date`, inflated at
+    `programme.construction_inflation` from then to when each stage's money is spent."""
+    price_date: dt.date | None = None
+    """Date whose prices the figures are in (an estimate) or the budget was approved (a cash budget) [date]. Blank:
+    1 July of `price_year`."""
+    price_year: int | None = Field(default=None, ge=2000, le=2100)
+    """Year whose prices the figures are in [calendar year]; older scenarios' form of `price_date`."""
+    funders: dict[str, float] = {}
+    """Who pays: shares of the cost (summing to 1) or amounts [GBP] (summing to `estimate_gbp`) by funder, one of
+    council_borrowing, basic_need_grant, dfe_free_schools, s106_developer, high_needs_capital, other. Blank: the
+    project's `funding_source` pays all (``capital.costs.FUNDING_SOURCE_FUNDERS``). Overruns and inflation are shared
+    in the same proportions."""
+
+    @model_validator(mode="after")
+    def _price_and_funders(self) -> Cost:
+        if self.price_date is None and self.price_year is None:
+            raise ValueError("give the cost's price_date (or price_year)")
+        if self.price_date is not None and self.price_year is not None and self.price_date.year != self.price_year:
+            raise ValueError(f"price_date {self.price_date} and price_year {self.price_year} disagree")
+        for key, value in self.funders.items():
+            if key not in FUNDERS:
+                raise ValueError(f"funders: unknown funder {key!r}; expected one of {', '.join(FUNDERS)}")
+            if value < 0:
+                raise ValueError(f"funders: {key} is negative ({value})")
+        if self.funders:
+            total = sum(self.funders.values())
+            if not (math.isclose(total, 1.0, abs_tol=1e-6) or math.isclose(total, self.estimate_gbp, rel_tol=1e-6)):
+                raise ValueError(f"funders: {', '.join(f'{k} {v:g}' for k, v in self.funders.items())} sum to "
+                                 f"{total:g}; expected shares summing to 1 or amounts summing to estimate_gbp "
+                                 f"{self.estimate_gbp:g}")
+        return self
+
+    @property
+    def price_base(self) -> dt.date:
+        """The date the figures are priced at [date]: `price_date`, else 1 July of `price_year`."""
+        return self.price_date if self.price_date is not None else dt.date(self.price_year, 7, 1)
 
 
 DELIVERY_STATES = ("not_started", "in_stage", "opened", "complete")
@@ -400,7 +445,10 @@ class Programme(Model):
     construction_stages: tuple[str, ...] = ("construction",)
     """Stage names in which a contractor can fail."""
     construction_inflation: float = Field(default=0.04, ge=-0.1, le=0.3)
-    """Annual growth of construction prices applied from each project's price year [fraction per year]."""
+    """Annual growth of construction prices, applied to an estimate from its price date to when each stage's money
+    is spent (never to a cash budget) [fraction per year]."""
+    council_funders: tuple[str, ...] = ("council_borrowing",)
+    """Funders (`Cost.funders` keys) whose share is the council's own cost: the headline cost."""
     default_risks: Risks = Risks()
     """Risks for projects that do not give their own."""
     benchmark_cost_per_place_gbp: dict[str, float] = {}

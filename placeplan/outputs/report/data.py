@@ -87,7 +87,7 @@ def bands(results, area: Area, years: list[int]) -> dict[str, np.ndarray]:
 PROGRAMME_COLUMNS = ["project", "name", "status", "delivery_state", "delivery", "provision", "places_change",
                      "planned_opening_year", "p_on_time",
                      "opening_year_p05", "opening_year_p50", "opening_year_p95", "cost_gbp_mean", "cost_gbp_p05",
-                     "cost_gbp_p50", "cost_gbp_p95", "funding_source"]
+                     "cost_gbp_p50", "cost_gbp_p95", "council_cost_gbp_p50", "funding_source", "funders"]
 
 
 def programme_table(results) -> pd.DataFrame:
@@ -136,19 +136,22 @@ def in_delivery(results) -> pd.DataFrame:
 
 
 def programme_cost(results) -> dict | None:
-    """Cost still to spend on the live projects (outturn cost - spent to date): mean and 5-95% of the total over
-    draws, and ``unknown``: names of projects with money still to spend whose spending to date is not known (their
-    whole cost is counted). None when nothing is left to spend."""
+    """Cost still to spend on the live projects (outturn cost - spent to date), all funders: mean and 5-95% of the
+    total over draws; ``council_mean``, ``council_low``, ``council_high``: the council's own part of it
+    (``ProgrammeResult.council_to_spend_gbp``); and ``unknown``: names of projects with money still to spend whose
+    spending to date is not known (their whole cost is counted). None when nothing is left to spend."""
     programme = results.capital.programme
     left = programme.to_spend_gbp
     keep = [j for j in range(len(programme.keys)) if left[:, j].max() > 0]
     if not keep:
         return None
     total = left[:, keep].sum(axis=1)
+    council = programme.council_to_spend_gbp[:, keep].sum(axis=1)
     projects = results.scenario.config.capital_projects
     unknown = [projects[programme.keys[j]].name for j in keep if programme.delivery[j].spent_gbp is None]
     return {"mean": float(total.mean()), "low": float(np.quantile(total, LOW)), "high": float(np.quantile(total, HIGH)),
-            "unknown": unknown}
+            "council_mean": float(council.mean()), "council_low": float(np.quantile(council, LOW)),
+            "council_high": float(np.quantile(council, HIGH)), "unknown": unknown}
 
 
 def map_class(needed: float, spare_pct: float) -> str:

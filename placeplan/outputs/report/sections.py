@@ -310,16 +310,19 @@ def programme_section(results) -> dict:
         status = f"{r.status}: {r.delivery}" if not is_blank(r.delivery) else r.status
         body.append([r.name, status, f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year),
                      str(r.delivery_state) if _is_open(r) else pct(r.p_on_time), _likely(r),
+                     gbp(getattr(r, "council_cost_gbp_p50", None)),
                      gbp(getattr(r, "cost_gbp_p50", None)),
                      gbp_range(getattr(r, "cost_gbp_p05", None), getattr(r, "cost_gbp_p95", None)),
-                     str(r.funding_source).replace("_", " ") if not is_blank(r.funding_source) else "–"])
+                     _funding(r)])
     as_at = results.scenario.config.meta.as_at
     live = Table("Capital programme in this run (committed and complete projects), as simulated from "
-                 f"{as_at.strftime('%-d %B %Y')}; costs in outturn prices",
+                 f"{as_at.strftime('%-d %B %Y')}; costs in cash (approved budgets as approved, estimates inflated "
+                 "from their price date to when each stage spends; overruns on top)",
                  ["Project", f"Status at {as_at.strftime('%-d %B %Y')}", "Places", "Planned opening",
-                  "Chance on time", "Most likely opening (90% range)", "Cost, median", "Cost, 90% range", "Funding"],
-                 body, [False, False, True, True, True, True, True, True, False], css="programme",
-                 widths=[20, 17, 9, 8, 7, 11, 8, 11, 9])
+                  "Chance on time", "Most likely opening (90% range)", "Council cost, median", "Total cost, median",
+                  "Total cost, 90% range", "Funding"],
+                 body, [False, False, True, True, True, True, True, True, True, False], css="programme",
+                 widths=[18, 16, 8, 7, 7, 10, 8, 8, 10, 8])
     if programme.empty:
         live = None
     plan = results.capital_projects
@@ -334,6 +337,14 @@ def programme_section(results) -> dict:
                         for r in other.itertuples()], [False, False, True, True, True],
                        widths=[42, 12, 14, 14, 18])
     return {"image": image, "table": live, "others": others}
+
+
+def _funding(r) -> str:
+    """Who pays, e.g. 'council borrowing 30%; high needs capital 70%', else the funding source."""
+    text = getattr(r, "funders", None)
+    if is_blank(text):
+        text = getattr(r, "funding_source", None)
+    return str(text).replace("_", " ") if not is_blank(text) else "–"
 
 
 # --- specialist ----------------------------------------------------------------------------------------
