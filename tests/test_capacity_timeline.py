@@ -73,3 +73,31 @@ def test_already_counted_is_judged_by_each_schools_own_capacity_year(parts):
     # a school with no capacity figures at all has nothing counted yet
     timeline = places_timeline(base, axis, {}, changes, keys, opening, YEARS)
     assert units.sum(timeline.places)[0, 1, 0, 1] == 90
+
+
+def test_admitted_places_land_at_admit_from_in_every_draw_the_rest_at_the_simulated_opening(toy, parts):
+    import datetime as dt
+
+    from placeplan.capital.simulate import simulate_programme
+
+    _, axis, base, _, units = parts
+    south = toy.config.capital_projects["south_primary_expansion"]
+    change = south.places[0].model_copy(update={"admit_from": dt.date(2026, 9, 1), "admit_places": 20})
+    projects = {"south_primary_expansion": south.model_copy(update={"places": (change,)})}
+    changes = project_changes(projects, toy.tables["schools"])
+    # Reception: 20 of the 30 extra places a year group from 2026/27, fixed; 10 at the simulated opening
+    reception = changes[changes["ncy"] == 0]
+    assert reception["places"].tolist() == [20.0, 10.0] and reception["fixed_year"].tolist() == [2026, -1]
+    result = simulate_programme(projects, toy.config.programme, dt.date(2026, 1, 1), 200, 4)
+    opens = result.opening_year[:, 0]
+    assert len(set(opens.tolist())) > 1  # the building's opening varies from draw to draw
+    timeline = places_timeline(base, axis, 2022, changes, result.keys, result.opening_year, YEARS)
+    r = units.sum(timeline.places)[:, 1, 0, :]  # (draw, year): South area's Reception places
+    y = YEARS.tolist()
+    assert np.all(r[:, y.index(2025)] == 60) and np.all(r[:, y.index(2026)] >= 80)
+    for d in range(200):
+        expected = [60 + 20 * (year >= 2026) + 10 * (opens[d] >= 0 and year >= opens[d]) for year in y]
+        assert r[d].tolist() == expected
+    # Year 1 gains the admitted 20 a year later (the larger Reception moves up), also in every draw
+    assert np.all(units.sum(timeline.places)[:, 1, 1, y.index(2027)] >= 80)
+    assert np.all(units.sum(timeline.places)[:, 1, 1, y.index(2026)] == 60)

@@ -146,7 +146,14 @@ def test_herefordshire_states_as_at_december_2026(hereford_results):
         "special_free_school": ("not_started", "found"), "westfield_rebuild": ("not_started", "inferred"),
         "leominster_special_school": ("not_started", "inferred"), "marlbrook_expansion": ("complete", "inferred")}
     assert all(p.start >= config.meta.as_at for p in config.capital_projects.values() if p.status == "proposed")
-    assert programme_notes(config, "herefordshire.yaml") == []
+    # the only notes: planned openings the simulation makes nearly impossible, in options (the Aylestone slips' plan
+    # of September 2026 has passed; both replacements share the team, which pushes Leominster past September 2031)
+    notes = programme_notes(config, "herefordshire.yaml")
+    assert [n.where for n in notes] == [
+        f"options.{name}.changes.capital_projects.{key}.planned_opening"
+        for name, key in (("both_replacements", "leominster_special_school"),
+                          ("aylestone_slips_a_term", "aylestone_expansion"),
+                          ("aylestone_slips_a_year", "aylestone_expansion"))]
     programme = hereford_results.capital.programme
     for key in ("peterchurch_rebuild", "aylestone_expansion"):
         assert (programme.opening_year[:, programme.keys.index(key)] == 2026).all()
@@ -190,3 +197,85 @@ def test_report_reads_opened_projects_as_opened(hereford_report):
     assert "Already open and counted in the places: Peterchurch Primary School rebuild and expansion: opened " \
            "September 2026 (assumed, to be confirmed by the council);" in page
     assert "spending to date is not known for" in page
+
+
+# --- delays, places before the project, planned openings nearly impossible -------------------------------------
+
+SOUTH = "capital_projects.south_primary_expansion"
+
+
+def test_validate_refuses_a_pan_before_that_disagrees_with_the_capacity_table(toy_copy: Path, capsys):
+    from conftest import edit_csv
+
+    # South Primary's PAN is 85 in the capacity table, but the expansion says it rises from 60 (Herefordshire-like)
+    edit_csv(toy_copy.parent / "toy_council" / "capacity.csv", "100003,primary,420,60,", "100003,primary,420,85,")
+    text = toy_copy.read_text().replace("net_capacity_change: 210, pan_before: 60,",
+                                        "net_capacity_change: 210, capacity_before: 400, pan_before: 60,")
+    toy_copy.write_text(text)
+    assert main(["validate", str(toy_copy)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{SOUTH}.places.0.pan_before: pan_before 60 but the capacity table (" in err
+    assert "capacity.csv, school 100003, primary, 2022/23) gives PAN 85 (expected the school's PAN before" in err
+    assert f"{SOUTH}.places.0.capacity_before: capacity_before 400 but the capacity table" in err
+    assert "gives net capacity 420" in err
+
+
+def test_pan_before_is_not_checked_on_complete_or_withdrawn_projects(toy):
+    from placeplan.scenario.checks_capital import check_places_before
+
+    def found(**changes):
+        data = toy.config.capital_projects["south_primary_expansion"].model_dump()
+        data["places"] = [dict(data["places"][0], pan_before=85)]
+        data.update(changes)
+        projects = dict(toy.config.capital_projects, south_primary_expansion=CapitalProject.model_validate(data))
+        config = toy.config.model_copy(update={"capital_projects": projects})
+        return check_places_before(CheckInput(config, dict(toy.tables), {"capacity": "capacity.csv"}, "toy.yaml"))
+
+    assert [p.where for p in found()] == [f"{SOUTH}.places.0.pan_before"]
+    assert found(status="withdrawn") == []
+    assert found(status="complete", planned_opening=dt.date(2022, 9, 1), start=dt.date(2021, 1, 1)) == []
+    assert checks.check_places_before in checks.CHECKS
+
+
+def test_a_delay_on_an_opened_project_is_refused_naming_the_key(toy):
+    config = with_annex(toy, status="committed", start=dt.date(2024, 6, 1), stages=STAGES, delay_months=4,
+                        delivery={"state": "opened", "opened": dt.date(2025, 9, 1)})
+    found = problems(toy, config)
+    assert [p.where for p in found] == [f"{ANNEX}.delay_months"]
+    assert "delay_months 4 on a project opened on 2025-09-01" in found[0].message
+    # the same slip on a project still in construction is fine
+    fine = with_annex(toy, status="committed", start=dt.date(2024, 6, 1), stages=STAGES, delay_months=4,
+                      delivery={"state": "in_stage", "stage": "construction", "since": dt.date(2025, 9, 1)})
+    assert problems(toy, fine) == []
+
+
+def test_a_planned_opening_the_durations_make_nearly_impossible_is_a_note_with_its_chance(toy):
+    # Committed annex from Jan 2026, construction 12-20 months: earliest handover Jan 2027, so September 2026 is
+    # impossible (0%); planned for September 2028 it is certain (no note).
+    tight = with_annex(toy, status="committed", planned_opening=dt.date(2026, 9, 1))
+    notes = [n for n in programme_notes(tight, "toy.yaml") if n.where.endswith("planned_opening")]
+    assert [n.where for n in notes] == [f"{ANNEX}.planned_opening"]
+    assert notes[0].message.startswith("planned to open 2026-09-01 (2026/27), but its stage durations, risks and "
+                                       "shared team give a 0.0% chance of opening by then (400 simulated draws)")
+    assert not [n for n in programme_notes(with_annex(toy, status="committed"), "toy.yaml")
+                if n.where.endswith("planned_opening")]
+
+
+def test_herefordshire_aylestone_slips_move_the_simulated_opening():
+    from placeplan import load_scenario
+    from placeplan.capital.simulate import date_of_month_number, simulate_programme
+    from placeplan.pipeline import live_projects
+    from placeplan.scenario.options import apply_option
+
+    config = load_scenario(HEREFORDSHIRE).config
+    openings = {}
+    for name in ("base", "aylestone_slips_a_term", "aylestone_slips_a_year"):
+        changed = apply_option(config, name)
+        result = simulate_programme(live_projects(changed), changed.programme, changed.meta.as_at, 200, 884)
+        j = result.keys.index("aylestone_expansion")
+        openings[name] = {date_of_month_number(v) for v in result.opening[:, j]}
+        assert changed.capital_projects["aylestone_expansion"].planned_opening == dt.date(2026, 9, 1)  # the plan
+    # opened September 2026; a term's slip of the block's last works (handover spring 2027) misses no more than the
+    # next September intake; a year's slip (handover early 2028) the one after
+    assert openings == {"base": {dt.date(2026, 9, 1)}, "aylestone_slips_a_term": {dt.date(2027, 9, 1)},
+                        "aylestone_slips_a_year": {dt.date(2028, 9, 1)}}

@@ -11,6 +11,10 @@ module lands its places at its school and year groups:
 * ``bulge``: one extra class at the entry year group in the opening year, moving up a year
   group each year and leaving after the last.
 
+A change with ``admit_from`` admits ``admit_places`` a year group (blank: all of it) from that
+date's academic year in every draw, into existing or temporary space, with the same phasing; the
+rest of it follows the simulated opening.
+
 A new school without a row in the schools table is a school of its own (``new:<project>``) in
 the project's planning area. Specialist places are counted for the whole authority.
 """
@@ -39,10 +43,12 @@ def project_changes(projects: dict[str, CapitalProject], schools: pd.DataFrame) 
     """Where each project's places go: one row per project, provision and year group.
 
     Returns project, school_id, provision, ncy, places [places, change in that year group],
-    offset [years after opening the change reaches this year group], phasing, temporary.
-    ``offset`` is 0 for ``all_at_once``; for ``by_year_group`` and ``bulge`` it is the year
-    group's distance from the entry year group. Specialist rows have school_id of the project
-    and ncy -1.
+    offset [years after opening the change reaches this year group], phasing, temporary, fixed_year
+    [academic year the row's places open in every draw: that of the change's ``admit_from``; -1: at the
+    simulated opening]. ``offset`` is 0 for ``all_at_once``; for ``by_year_group`` and ``bulge`` it is the year
+    group's distance from the entry year group. Specialist rows have school_id of the project and ncy -1.
+    A change with ``admit_from`` gives two rows a year group: ``admit_places`` (blank: the whole change) at
+    ``fixed_year``, and the rest (if any) at the simulated opening.
     """
     by_id = schools.set_index("school_id")
     rows = []
@@ -51,8 +57,8 @@ def project_changes(projects: dict[str, CapitalProject], schools: pd.DataFrame) 
         school_id = project.school_id if known else new_school_id(key)
         for change in project.places:
             if change.provision not in PROVISION_NCYS:
-                rows.append((key, school_id, change.provision, -1, float(change.net_capacity_change), 0,
-                             change.phasing, change.temporary))
+                rows += _admitted(change, [(key, school_id, change.provision, -1, float(change.net_capacity_change), 0,
+                                            change.phasing, change.temporary)])
                 continue
             if known:
                 school = by_id.loc[project.school_id]
@@ -61,19 +67,37 @@ def project_changes(projects: dict[str, CapitalProject], schools: pd.DataFrame) 
                 taught = list(PROVISION_NCYS[change.provision])
             if change.phasing == "all_at_once":
                 per = change.net_capacity_change / len(taught)
-                rows += [(key, school_id, change.provision, g, per, 0, change.phasing, change.temporary)
-                         for g in taught]
+                mine = [(key, school_id, change.provision, g, per, 0, change.phasing, change.temporary)
+                        for g in taught]
             elif change.phasing == "by_year_group":
                 per = (change.pan_after - change.pan_before
                        if change.pan_after is not None and change.pan_before is not None
                        else change.net_capacity_change / len(taught))
-                rows += [(key, school_id, change.provision, g, float(per), i, change.phasing, change.temporary)
-                         for i, g in enumerate(taught)]
+                mine = [(key, school_id, change.provision, g, float(per), i, change.phasing, change.temporary)
+                        for i, g in enumerate(taught)]
             else:  # bulge: one class moving up
-                rows += [(key, school_id, change.provision, g, float(change.net_capacity_change), i,
-                          change.phasing, change.temporary) for i, g in enumerate(taught)]
+                mine = [(key, school_id, change.provision, g, float(change.net_capacity_change), i,
+                         change.phasing, change.temporary) for i, g in enumerate(taught)]
+            rows += _admitted(change, mine)
     return pd.DataFrame(rows, columns=["project", "school_id", "provision", "ncy", "places", "offset", "phasing",
-                                       "temporary"])
+                                       "temporary", "fixed_year"])
+
+
+def _admitted(change, rows: list[tuple]) -> list[tuple]:
+    """Rows of one change with their ``fixed_year``: all at the simulated opening (-1), or, with ``admit_from``,
+    ``admit_places`` a year group from its academic year and the rest (if any) at the simulated opening."""
+    if change.admit_from is None:
+        return [(*row, -1) for row in rows]
+    date = change.admit_from
+    year = date.year if date.month >= 9 else date.year - 1
+    out = []
+    for row in rows:
+        per = row[4]
+        admitted = per if change.admit_places is None else float(change.admit_places)
+        out.append((*row[:4], admitted, *row[5:], year))
+        if per - admitted != 0:
+            out.append((*row[:4], per - admitted, *row[5:], -1))
+    return out
 
 
 def new_schools(projects: dict[str, CapitalProject], schools: pd.DataFrame) -> pd.DataFrame:
@@ -123,7 +147,7 @@ def places_timeline(base: np.ndarray, schools: tuple[str, ...], as_of: int | Map
     as_of : academic year the base places describe, one for every school or per school (a mapping;
         a school not in it has no base places yet, -1): a project opening in or before its school's
         year is already counted in them and adds nothing
-    changes : ``project_changes`` table
+    changes : ``project_changes`` table (a row with ``fixed_year`` opens then in every draw)
     project_keys : the projects in the column order of ``opening_year``
     opening_year : (draw, project) academic year each project opens in, -1 if it never does
     years : academic years of the result
@@ -133,8 +157,10 @@ def places_timeline(base: np.ndarray, schools: tuple[str, ...], as_of: int | Map
     index = {s: i for i, s in enumerate(schools)}
     places = np.broadcast_to(base[None, :, :, None], (draws, *base.shape, len(years))).copy()
     specialist = np.zeros((draws, len(years)))
-    for row in changes.itertuples(index=False):
-        opens = opening_year[:, project_keys.index(row.project)]
+    fixed = changes["fixed_year"] if "fixed_year" in changes else pd.Series(-1, index=changes.index)
+    for row, fixed_year in zip(changes.itertuples(index=False), fixed):
+        opens = (opening_year[:, project_keys.index(row.project)] if fixed_year < 0
+                 else np.full(draws, int(fixed_year)))
         year = as_of.get(row.school_id, -1) if isinstance(as_of, Mapping) else as_of
         counted = ((opens >= 0) & (opens > year))[:, None]
         since = np.where(counted, years[None, :] - opens[:, None], -10_000)  # (draw, year)

@@ -39,6 +39,10 @@ class StagePlan:
     planning: bool
     construction: bool
     spend_share: float
+    extra_months: float = 0.0  # a slip added to the stage in every draw (its delay_months, and the project's
+    #                            delay_months when the stage is under way at as_at) [months]
+    fixed_start: float | None = None  # known start [months after as_at]: the stage does not begin before it
+    fixed_end: float | None = None  # known end [months after as_at]: no draw, no committee or risk delay
 
 
 @dataclass(frozen=True)
@@ -86,9 +90,12 @@ def compile_projects(projects: dict[str, CapitalProject], programme: Programme,
                      as_at: dt.date) -> list[ProjectPlan]:
     """Turn scenario projects (none open yet) into simulation plans: stages still to do, months after ``as_at``.
 
-    The stage under way has already drawn its money (its ``spend_share`` is not drawn again).
+    The stage under way has already drawn its money (its ``spend_share`` is not drawn again). A project's
+    ``delay_months`` is added to its start when it has not begun, else to the stage under way; each stage's
+    ``delay_months`` to that stage; stage ``fixed_start`` / ``fixed_end`` dates become months after ``as_at``.
     """
     keys = list(projects)
+    origin = month_number(as_at)
     plans = []
     for key, project in projects.items():
         ahead = stages_ahead(project, as_at)
@@ -96,10 +103,14 @@ def compile_projects(projects: dict[str, CapitalProject], programme: Programme,
         stages = tuple(
             StagePlan(stage.name, stage.name in programme.team_stages, stage.name in programme.planning_stages,
                       stage.name in programme.construction_stages,
-                      0.0 if external or (k == 0 and ahead.under_way) else stage.spend_share)
+                      0.0 if external or (k == 0 and ahead.under_way) else stage.spend_share,
+                      extra_months=stage.delay_months + (project.delay_months if k == 0 and ahead.under_way else 0.0),
+                      fixed_start=None if stage.fixed_start is None else month_number(stage.fixed_start) - origin,
+                      fixed_end=None if stage.fixed_end is None else month_number(stage.fixed_end) - origin)
             for k, stage in enumerate(ahead.stages))
+        delay = 0.0 if ahead.under_way else project.delay_months
         plans.append(ProjectPlan(
-            key=key, stages=stages, start_month=month_number(ahead.start) - month_number(as_at),
+            key=key, stages=stages, start_month=month_number(ahead.start) - origin + delay,
             under_way=ahead.under_way, opening_months=project.opening_months,
             depends_on=tuple(keys.index(d) for d in project.depends_on if d in keys),
             cost_gbp=project.cost.estimate_gbp if project.cost else 0.0))
@@ -221,13 +232,20 @@ def _project(env, j, plan, draws, d, team, budget, finished, handover, programme
     if plan.start_month > env.now:
         yield env.timeout(plan.start_month - env.now)
     for k, stage in enumerate(plan.stages):
+        if stage.fixed_start is not None and stage.fixed_start > env.now:
+            yield env.timeout(stage.fixed_start - env.now)
         amount = stage.spend_share * plan.cost_gbp
         if budget is not None and amount > 0:
             yield budget.get(amount)
         request = team.request() if stage.needs_team else None
         if request is not None:
             yield request
-        yield env.timeout(draws.durations[d, j, k])
+        if stage.fixed_end is not None:
+            yield env.timeout(max(stage.fixed_end - env.now, 0.0) + stage.extra_months)
+            if request is not None:
+                team.release(request)
+            continue
+        yield env.timeout(draws.durations[d, j, k] + stage.extra_months)
         if stage.planning:
             yield env.timeout(_next_month_start(origin + env.now, programme.planning_committee_months) - origin - env.now)
             if draws.refusal_delay[d, j] > 0:

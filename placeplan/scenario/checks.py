@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from placeplan.errors import Problem
-from placeplan.scenario.checks_capital import check_delivery_states
+from placeplan.scenario.checks_capital import check_delivery_states, check_places_before
 from placeplan.scenario.checks_places import CHECKS as PLACE_CHECKS
 from placeplan.scenario.columns import ALL_TABLES, COUNT_COLUMNS
 from placeplan.scenario.schema import ScenarioFile
@@ -399,6 +399,7 @@ CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
     check_school_rows,
     check_project_dates,
     check_delivery_states,
+    check_places_before,
     check_options,
     check_scap_commentary,
 )

@@ -5,7 +5,10 @@ status, cost and ``meta.as_at`` (in the scenario and in every option's changed p
 problem names the key. ``programme_notes`` finds what is allowed but worth telling an officer
 (``placeplan validate`` prints them without refusing): a project not started whose start has passed
 (it is taken to start at ``as_at``), a state taken from ``start`` because no ``delivery`` was given,
-and a stage that has already outlasted its longest duration.
+a stage that has already outlasted its longest duration, and a planned opening the stage durations make nearly
+impossible (``checks_timing``). ``check_places_before`` refuses a live project's ``pan_before`` or
+``capacity_before`` that disagrees with the capacity table; ``delivery_problems`` a ``delay_months`` on a project
+already opened or complete.
 """
 
 from __future__ import annotations
@@ -29,11 +32,17 @@ def reference_date(config: ScenarioFile) -> dt.date:
 
 def delivery_problems(key: str, project: CapitalProject, as_at: dt.date, file: str, prefix: str = "") -> list[Problem]:
     """Contradictions in one project's delivery state; keys are ``{prefix}capital_projects.{key}.…``."""
-    state = project.delivery
-    if state is None:
-        return []
     where = f"{prefix}capital_projects.{key}"
     out = []
+    if project.delay_months > 0 and delivery_of(project, as_at).state in OPEN_STATES:
+        out.append(Problem(file, f"{where}.delay_months",
+                           f"delay_months {project.delay_months:g} on a project {delivery_of(project, as_at).state} "
+                           f"on {delivery_of(project, as_at).opened} (an opened or complete project has nothing left to "
+                           "delay; expected 0, or, to ask what if it had not opened, its delivery state as it would "
+                           "then stand, e.g. delivery: {state: in_stage, stage: ..., since: ...})"))
+    state = project.delivery
+    if state is None:
+        return out
 
     def problem(field: str, message: str) -> None:
         out.append(Problem(file, f"{where}.{field}", message))
@@ -114,6 +123,85 @@ def check_delivery_states(inp) -> list[Problem]:
     return problems
 
 
+def places_before_problems(key: str, project: CapitalProject, as_at: dt.date, capacity, file: str, table_file: str,
+                           prefix: str = "") -> list[Problem]:
+    """A live project's ``pan_before`` and ``capacity_before`` against its school's row of the capacity table.
+
+    Skipped for complete and withdrawn projects (a completed project is already in the table) and for schools or
+    provisions with no row. Where the table's year is on or after the project's opening year (opened date, else
+    planned opening), the table already counts it: the PAN is compared with ``pan_after`` and the capacity with
+    ``capacity_before + net_capacity_change``.
+    """
+    if project.status in ("complete", "withdrawn") or project.school_id is None or capacity is None:
+        return []
+    state = delivery_of(project, as_at)
+    if state.state == "complete":
+        return []
+    opens = state.opened or project.planned_opening
+    opening_year = opens.year if opens.month >= 9 else opens.year - 1
+    rows = capacity[capacity["school_id"].astype(str) == str(project.school_id)]
+    out = []
+    for i, change in enumerate(project.places):
+        row = rows[rows["provision"] == change.provision]
+        if row.empty:
+            continue
+        row = row.iloc[0]
+        year = int(row["as_of_year"])
+        counted = year >= opening_year
+        where = f"{prefix}capital_projects.{key}.places.{i}"
+        told = f"the capacity table ({table_file}, school {project.school_id}, {change.provision}, {year}/{(year + 1) % 100:02d})"
+        pan = row.get("pan")
+        expected_pan = change.pan_after if counted else change.pan_before
+        if expected_pan is not None and pan is not None and not _blank(pan) and int(pan) != expected_pan:
+            field = "pan_after" if counted else "pan_before"
+            out.append(Problem(file, f"{where}.{field}",
+                               f"{field} {expected_pan} but {told} gives PAN {int(pan)} (expected the school's PAN "
+                               f"{'after' if counted else 'before'} the project, as the table "
+                               f"{'counts it already' if counted else 'describes the school before it'}; correct "
+                               "one or the other)"))
+        if change.capacity_before is not None:
+            expected = change.capacity_before + (change.net_capacity_change if counted else 0)
+            if int(row["net_capacity"]) != expected:
+                out.append(Problem(file, f"{where}.capacity_before",
+                                   f"capacity_before {change.capacity_before} but {told} gives net capacity "
+                                   f"{int(row['net_capacity'])} (expected {_capacity_expected(counted)})"))
+    return out
+
+
+def _capacity_expected(counted: bool) -> str:
+    if counted:
+        return "capacity_before + net_capacity_change, as the table counts the project already"
+    return "the school's net capacity before the project, as in the table; correct one or the other"
+
+
+def _blank(value) -> bool:
+    try:
+        return value != value  # NaN
+    except TypeError:
+        return False
+
+
+def check_places_before(inp) -> list[Problem]:
+    """Live projects' ``pan_before`` / ``capacity_before`` agree with the capacity table, in the scenario and its
+    options' changed projects."""
+    config = inp.config
+    capacity = inp.tables.get("capacity")
+    if config is None or capacity is None:
+        return []
+    as_at = reference_date(config)
+    table_file = inp.files.get("capacity", "capacity table")
+    problems = []
+    for key, project in config.capital_projects.items():
+        problems += places_before_problems(key, project, as_at, capacity, inp.scenario_file, table_file)
+    for name, key, project in _changed_projects(config, inp.scenario_file):
+        before = config.capital_projects.get(key)
+        if before is not None and before.places == project.places and before.school_id == project.school_id:
+            continue  # same places as the scenario's own project: already checked
+        problems += places_before_problems(key, project, as_at, capacity, inp.scenario_file, table_file,
+                                           f"options.{name}.changes.")
+    return problems
+
+
 def project_notes(key: str, project: CapitalProject, as_at: dt.date, file: str, prefix: str = "") -> list[Note]:
     """What to tell the officer about one project's delivery state at ``as_at``."""
     where = f"{prefix}capital_projects.{key}"
@@ -159,4 +247,6 @@ def programme_notes(config: ScenarioFile, file: str) -> list[Note]:
             continue
         notes += [n for n in project_notes(key, project, as_at, file, f"options.{name}.changes.")
                   if n.message not in base.get(key, set())]
-    return notes
+    from placeplan.scenario.checks_timing import timing_notes
+
+    return notes + timing_notes(config, file, as_at)

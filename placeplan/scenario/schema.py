@@ -195,6 +195,16 @@ class Stage(Model):
     directly (the stages before the one it is in are done); both may be given if they agree."""
     spend_share: float = Field(default=0.0, ge=0, le=1)
     """Share of the project's cost drawn from the capital budget when the stage starts [fraction]."""
+    delay_months: float = Field(default=0.0, ge=0)
+    """A slip of this stage: it takes this much longer than drawn, in every draw [months; 0 = as drawn]. With
+    `fixed_end`, the end moves this much later."""
+    fixed_start: dt.date | None = None
+    """The stage's known start (e.g. a contract date) [date]: it does not begin before it (nor before the stages
+    before it finish). Blank: it begins when the stage before it ends."""
+    fixed_end: dt.date | None = None
+    """The stage's known end (e.g. a contractual completion date) [date]: it ends then (plus `delay_months`) in every
+    draw, with no duration drawn and no planning committee or risk delay added; if the stage begins later, it
+    ends when it begins. Blank: its duration is drawn."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Stage:
@@ -203,6 +213,9 @@ class Stage(Model):
                 f"expected min_months <= mode_months <= max_months, got "
                 f"{self.min_months} / {self.mode_months} / {self.max_months}"
             )
+        if self.fixed_start is not None and self.fixed_end is not None and self.fixed_end < self.fixed_start:
+            raise ValueError(f"fixed_end {self.fixed_end} is before fixed_start {self.fixed_start} "
+                             "(expected fixed_end on or after fixed_start)")
         return self
 
 
@@ -270,6 +283,25 @@ class PlaceChange(Model):
     """all_at_once: every year group gains at opening; by_year_group: the entry year first, then one more each year; bulge: one extra class admitted at opening that moves up a year group each year."""
     temporary: bool = False
     """True for temporary places (bulge class, mobile classroom)."""
+    capacity_before: int | None = Field(default=None, ge=0)
+    """Net capacity of the school in this provision before the project [places]; `placeplan validate` checks it (and
+    `pan_before`) against the capacity table."""
+    admit_from: dt.date | None = None
+    """Pupils admitted from this date into existing or temporary space, not waiting for the building [date]: in
+    every draw, `admit_places` of the change land from the academic year of this date, with the change's phasing
+    (a PAN rise: the larger entry year first, one more year group each September); the rest of the change
+    follows the simulated opening. Blank: every place waits for the simulated opening. The project's
+    `planned_opening` stays its plan (the chance of opening on time compares the building's simulated opening
+    with it)."""
+    admit_places: int | None = None
+    """With `admit_from`: places per year group admitted from that date [places; blank: the whole change per year
+    group, i.e. `pan_after - pan_before` for a PAN rise, or `net_capacity_change` spread over the year groups]."""
+
+    @model_validator(mode="after")
+    def _admission(self) -> PlaceChange:
+        if self.admit_places is not None and self.admit_from is None:
+            raise ValueError("admit_places given without admit_from (expected the date pupils are admitted from)")
+        return self
 
 
 FUNDERS = ("council_borrowing", "basic_need_grant", "dfe_free_schools", "s106_developer", "high_needs_capital",
@@ -403,6 +435,11 @@ class CapitalProject(Model):
     """e.g. basic_need, high_needs_capital, council_borrowing, dfe_free_schools."""
     depends_on: tuple[str, ...] = ()
     """Projects that must finish before this one starts (their keys)."""
+    delay_months: float = Field(default=0.0, ge=0)
+    """A slip of the project's remaining work [months; 0 = none]: a project not started starts this much later than
+    `start` (or than `meta.as_at`, if its start has passed); a project in a stage has that stage's remaining time
+    extended by it. Every draw moves by it; `planned_opening` stays the plan. Not allowed on a project opened or
+    complete (`placeplan validate` refuses it): there is nothing left to delay."""
     risks: Risks | None = None
     """Risk events; blank uses programme.default_risks."""
     evidence: dict[str, Literal["found", "inferred", "assumed"]] = {}
