@@ -39,8 +39,8 @@ def test_ranking_rule_by_hand():
 
 
 def test_council_cost_is_used_where_the_comparison_has_it():
-    frame = summary().assign(council_cost_gbp_mean=[5e6, 5e6, 5e6, 5e6, 9e6])
-    assert cost_column(frame) == "council_cost_gbp_mean"
+    frame = summary().assign(council_capital_cost_gbp_mean=[5e6, 5e6, 5e6, 5e6, 9e6])
+    assert cost_column(frame) == "council_capital_cost_gbp_mean"
     out = appraise(frame).set_index("option")
     # to the council A and B cost nothing more: each avoids place-years for £0; D now costs £4m for 20
     assert out.loc["A", "extra_cost_gbp"] == 0 and out.loc["D", "cost_per_place_year_avoided_gbp"] == 4e6 / 20

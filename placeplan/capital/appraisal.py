@@ -23,7 +23,7 @@ import pandas as pd
 
 RULE = ("cost per unmet place-year avoided over the appraisal window (extra cost over the base ÷ expected "
         "unmet place-years avoided, all phases), lowest first; options that avoid none come after, by extra cost")
-COST_COLUMNS = ("council_cost_gbp_mean", "capital_cost_gbp_mean")
+COST_COLUMNS = ("council_capital_cost_gbp_mean", "capital_cost_gbp_mean")
 
 
 def cost_column(summary: pd.DataFrame) -> str:
