@@ -311,18 +311,18 @@ def programme_section(results) -> dict:
         body.append([r.name, status, f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year),
                      str(r.delivery_state) if _is_open(r) else pct(r.p_on_time), _likely(r),
                      gbp(getattr(r, "council_cost_gbp_p50", None)),
-                     gbp(getattr(r, "cost_gbp_p50", None)),
-                     gbp_range(getattr(r, "cost_gbp_p05", None), getattr(r, "cost_gbp_p95", None)),
+                     [gbp(getattr(r, "cost_gbp_p50", None)),
+                      f"({gbp_range(getattr(r, 'cost_gbp_p05', None), getattr(r, 'cost_gbp_p95', None))})"],
                      _funding(r)])
     as_at = results.scenario.config.meta.as_at
     live = Table("Capital programme in this run (committed and complete projects), as simulated from "
                  f"{as_at.strftime('%-d %B %Y')}; costs in cash (approved budgets as approved, estimates inflated "
                  "from their price date to when each stage spends; overruns on top)",
                  ["Project", f"Status at {as_at.strftime('%-d %B %Y')}", "Places", "Planned opening",
-                  "Chance on time", "Most likely opening (90% range)", "Council cost, median", "Total cost, median",
-                  "Total cost, 90% range", "Funding"],
-                 body, [False, False, True, True, True, True, True, True, True, False], css="programme",
-                 widths=[18, 16, 8, 7, 7, 10, 8, 8, 10, 8])
+                  "Chance on time", "Most likely opening (90% range)", "Council cost, median",
+                  "Total cost: median (90% range)", "Funding"],
+                 body, [False, False, True, True, True, True, True, True, False], css="programme",
+                 widths=[19, 16, 8, 7, 7, 11, 8, 12, 12])
     if programme.empty:
         live = None
     plan = results.capital_projects
