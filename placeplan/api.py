@@ -427,6 +427,9 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
             row["p_any_shortfall_specialist"] = float((gap >= 1).any(axis=1).mean())
             row["window_unmet_specialist"] = float(gap[:, future].sum(axis=1).mean())
             row["window_p_any_shortfall_specialist"] = float((gap[:, future] >= 1).any(axis=1).mean())
+        in_window = detail[detail["academic_year"] >= first_future]
+        for phase, spare in in_window.groupby("phase")["spare_places_mean"].sum().items():
+            row[f"window_spare_place_years_{phase}"] = float(spare)  # surplus: places x years left empty
         late = (programme.opening_year < 0) | (programme.opening_year > int(projection.years[-1]))
         row["p_opens_after_window"] = float(late.any(axis=1).mean()) if late.size else 0.0
         row["capital_cost_gbp_mean"] = float(cost.mean())

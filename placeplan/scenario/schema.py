@@ -409,8 +409,8 @@ class CapitalProject(Model):
     """School the places belong to (blank for a new school not yet in the schools table)."""
     planning_area: str | None = None
     """Planning area of a new school (when school_id is blank)."""
-    kind: Literal["rebuild", "expansion", "new_school", "resourced_provision", "temporary", "bulge"]
-    """What the project does."""
+    kind: Literal["rebuild", "expansion", "new_school", "resourced_provision", "temporary", "bulge", "reduction"]
+    """What the project does (`reduction`: places taken out, e.g. a lower PAN where rolls are falling)."""
     status: Literal["complete", "committed", "proposed", "withdrawn"]
     """complete: open; committed: funded and approved; proposed: an option; withdrawn: no longer going ahead."""
     places: tuple[PlaceChange, ...] = ()

@@ -54,17 +54,20 @@ def options_section(comparison) -> dict:
         if late is not None and not is_blank(late) and late > 0.005:
             name.append(f"({pct(late)} of simulations open a project after the window)")
         per = v.get("cost_per_place_year_avoided_gbp")
-        rows.append([name, unmet, [num(v.get("avoided", 0.0))], chance,
+        spare = [f"{p} {num(v[f'window_spare_place_years_{p}'])}" for p in ("primary", "secondary")
+                 if f"window_spare_place_years_{p}" in v and not is_blank(v[f"window_spare_place_years_{p}"])]
+        rows.append([name, unmet, [num(v.get("avoided", 0.0))], chance, spare or ["–"],
                      [gbp(v.get("capital_cost_gbp_p50")),
                       f"({gbp_range(v.get('capital_cost_gbp_p05'), v.get('capital_cost_gbp_p95'))})"],
                      gbp(v.get("extra_cost_gbp")), "–" if is_blank(per) else gbp(per), added])
     window = _window_text(order)
     table = Table(f"Options ranked by cost per unmet place-year avoided against the base (appraisal window {window})",
                   ["Option", f"Unmet place-years, {window} (expected)", "Avoided against the base",
-                   "Chance of any shortfall in the window", "Capital cost still to spend: median (90% range)",
+                   "Chance of any shortfall in the window", "Spare place-years in the window (expected)",
+                   "Capital cost still to spend: median (90% range)",
                    f"Extra cost over the base {who} (mean)", "Cost per unmet place-year avoided", "Places added"],
-                  rows, [False, True, True, True, True, True, True, True], css="options",
-                  widths=[26, 13, 9, 12, 13, 9, 9, 9], strong_first=True)
+                  rows, [False, True, True, True, True, True, True, True, True], css="options",
+                  widths=[22, 12, 8, 11, 11, 12, 8, 8, 8], strong_first=True)
     points = [charts.OptionPoint(str(r["option"]), float(r.get("extra_cost_gbp", 0.0) or 0.0),
                                  float(r["unmet_total"]), int(r.get("rank", i + 1)))
               for i, (_, r) in enumerate(order.iterrows())]
