@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -373,8 +375,27 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     draws = config.meta.draws if draws is None else draws
     seed = config.meta.seed if seed is None else seed
     names = [BASE_OPTION] + [o for o in (options if options is not None else list(config.options)) if o != BASE_OPTION]
+    # the appraisal window must hold every option's openings: extend the projection where it does not
+    from placeplan.capital.appraisal import appraisal_horizon
+    from placeplan.scenario.options import apply_option
+
+    births = scenario.tables.get("births")
+    last_birth = int(births["birth_year"].max()) if births is not None and len(births) else None
+    named = [(f"{SCENARIO_PREFIX}{n}", named_scenario(scenario, n)) for n in (scenarios or [])]
+    horizon = appraisal_horizon([apply_option(config, n, str(scenario.path)) for n in names]
+                                + [v.config for _, v in named],
+                                config.meta.base_year, config.meta.horizon_years, last_birth)
+
+    def with_horizon(variant):
+        if variant.config.meta.horizon_years == horizon:
+            return variant
+        meta = variant.config.meta.model_copy(update={"horizon_years": horizon})
+        return dataclasses.replace(variant, config=variant.config.model_copy(update={"meta": meta}))
+
+    scenario = with_horizon(scenario)
+    config = scenario.config
     variants = [(name, option_scenario(scenario, name)) for name in names]
-    variants += [(f"{SCENARIO_PREFIX}{n}", named_scenario(scenario, n)) for n in (scenarios or [])]
+    variants += [(name, with_horizon(v)) for name, v in named]
     clock.lap("load_s")
     base_inputs = demand_inputs(scenario)
     base_errors = pipeline.error_step(scenario, base_inputs.base_year)
@@ -455,7 +476,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         openings=pd.concat(openings, ignore_index=True),
         run_info={"placeplan_version": __version__, "scenario_file": str(scenario.path),
                   "scenario_name": scenario.name, "applied_overrides": list(scenario.applied), "seed": seed,
-                  "draws": draws, "options": [name for name, _ in variants], "timings": timings},
+                  "draws": draws, "options": [name for name, _ in variants], "horizon_years": horizon,
+                  "timings": timings},
     )
 
 

@@ -50,3 +50,23 @@ def test_council_cost_is_used_where_the_comparison_has_it():
 def test_no_base_row_is_refused():
     with pytest.raises(ValueError, match="base"):
         appraise(summary().iloc[1:])
+
+
+def test_appraisal_horizon_holds_the_latest_opening():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from placeplan.capital.appraisal import appraisal_horizon
+
+    def config(*openings, status="committed"):
+        return SimpleNamespace(capital_projects={str(i): SimpleNamespace(status=status, planned_opening=d)
+                                                 for i, d in enumerate(openings)})
+
+    base = config(dt.date(2027, 9, 1))
+    late = config(dt.date(2031, 9, 1), dt.date(2032, 1, 1))  # January 2032 is in academic year 2031
+    # 2031 + 3 years of places = 2034, nine years after the base year 2025: the horizon of 5 is extended
+    assert appraisal_horizon([base, late], 2025, 5) == 9
+    assert appraisal_horizon([base, late], 2025, 12) == 12  # already long enough: kept
+    assert appraisal_horizon([base, late], 2025, 5, last_birth_year=2028) == 8  # Reception 2033 needs 2028's births
+    assert appraisal_horizon([config(dt.date(2045, 9, 1))], 2025, 5) == 15  # at most 15 years
+    assert appraisal_horizon([config(dt.date(2045, 9, 1), status="proposed")], 2025, 5) == 5  # not in the run

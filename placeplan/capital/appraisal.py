@@ -21,6 +21,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+YEARS_AFTER_OPENING = 3  # the window holds at least this many years of the latest planned opening's places
+MAX_HORIZON = 15  # meta.horizon_years' upper bound
+
+
+def academic_year_of(date) -> int:
+    """Academic year a date falls in (the year its September falls in)."""
+    return date.year if date.month >= 9 else date.year - 1
+
+
+def appraisal_horizon(configs, base_year: int, horizon: int, last_birth_year: int | None = None) -> int:
+    """Projection horizon for a comparison: long enough that every option's places count for a while.
+
+    The window must hold the latest planned opening of any live project of any option plus
+    :data:`YEARS_AFTER_OPENING` years; the scenario's own horizon is kept when it already does. The
+    projection is then carried on by the same method, as far as the births table allows (Reception in
+    year t needs the births of year t - 5) and at most :data:`MAX_HORIZON` years [years].
+    """
+    latest = max((academic_year_of(p.planned_opening) for config in configs
+                  for p in config.capital_projects.values() if p.status == "committed"), default=base_year)
+    wanted = max(int(horizon), latest + YEARS_AFTER_OPENING - int(base_year))
+    if last_birth_year is not None:
+        wanted = min(wanted, int(last_birth_year) + 5 - int(base_year))
+    return max(int(horizon), min(wanted, MAX_HORIZON))
+
+
 RULE = ("cost per unmet place-year avoided over the appraisal window (extra cost over the base ÷ expected "
         "unmet place-years avoided, all phases), lowest first; options that avoid none come after, by extra cost")
 COST_COLUMNS = ("council_capital_cost_gbp_mean", "capital_cost_gbp_mean")
