@@ -442,6 +442,12 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
             row[f"p_any_shortfall_{phase}"] = float((short >= 1).any(axis=(1, 2)).mean())
             row[f"window_unmet_{phase}"] = float(short[..., future].sum(axis=(1, 2)).mean())
             row[f"window_p_any_shortfall_{phase}"] = float((short[..., future] >= 1).any(axis=(1, 2)).mean())
+            # bridging the gap meanwhile: temporary places for each area's peak shortfall in the window, at DfE's
+            # temporary benchmark per place (no benchmark, no figure)
+            rate = option_config.programme.benchmark_temporary_cost_per_place_gbp.get(phase)
+            if rate is not None:
+                peak = short[..., future].max(axis=-1, initial=0.0) if future.any() else np.zeros(short.shape[:2])
+                row[f"window_temporary_cost_gbp_{phase}"] = float((np.ceil(peak - 1e-9) * rate).sum(axis=1).mean())
         if special is not None:
             gap = pipeline.specialist_need(special, capital, option_config)  # (draw, year)
             row["unmet_place_years_specialist"] = float(gap.sum(axis=1).mean())

@@ -161,3 +161,24 @@ def test_appraisal_window_and_late_openings_are_stated(toy):
     # its places never come within the window: it avoids nothing and ranks after the base (no cost saved either)
     assert summary.at["very_late", "window_unmet_primary"] >= summary.at["base", "window_unmet_primary"]
     assert summary.at["very_late", "rank"] > summary.at["base", "rank"] or summary.at["very_late", "avoided"] < 1
+
+
+def test_temporary_places_meanwhile_are_costed_at_the_benchmark(toy):
+    """Bridging each area's peak shortfall with temporary places, at DfE's temporary benchmark per place."""
+    import dataclasses
+
+    assert "window_temporary_cost_gbp_primary" not in compare(toy, [], draws=20).summary  # no benchmark, no figure
+    rate = 10_000.0
+    programme = toy.config.programme.model_copy(update={"benchmark_temporary_cost_per_place_gbp": {"primary": rate}})
+    scenario = dataclasses.replace(toy, config=toy.config.model_copy(update={"programme": programme}))
+    result = compare(scenario, [], draws=60)
+    row = result.summary.set_index("option").loc["base"]
+    detail = result.detail[(result.detail["phase"] == "primary")
+                           & (result.detail["academic_year"] >= row["window_first_year"])]
+    peak_low = detail.groupby("planning_area")["places_needed_mean"].max().sum() * rate  # E[max] >= max E
+    peak_high = np.ceil(detail.groupby("planning_area")["places_needed_p95"].max()).sum() * rate + 1e-6
+    assert row["window_unmet_primary"] > 0
+    assert peak_low - 1e-6 <= row["window_temporary_cost_gbp_primary"]
+    assert row["temporary_places_cost_gbp"] == row["window_temporary_cost_gbp_primary"] + \
+        row.get("window_temporary_cost_gbp_secondary", 0.0)
+    assert row["window_temporary_cost_gbp_primary"] > 0 and peak_high > 0

@@ -70,3 +70,10 @@ def test_appraisal_horizon_holds_the_latest_opening():
     assert appraisal_horizon([base, late], 2025, 5, last_birth_year=2028) == 8  # Reception 2033 needs 2028's births
     assert appraisal_horizon([config(dt.date(2045, 9, 1))], 2025, 5) == 15  # at most 15 years
     assert appraisal_horizon([config(dt.date(2045, 9, 1), status="proposed")], 2025, 5) == 5  # not in the run
+
+
+def test_temporary_places_meanwhile_are_summed_beside_the_ranking():
+    frame = summary().assign(window_temporary_cost_gbp_primary=[1e6, 0.5e6, 0.2e6, 1e6, 0.8e6])
+    out = appraise(frame).set_index("option")
+    assert out.loc["A", "temporary_places_cost_gbp"] == 0.5e6
+    assert out["rank"].sort_values().index.tolist() == ["D", "A", "B", "base", "C"]  # the rule is unchanged

@@ -78,13 +78,18 @@ def appraise(summary: pd.DataFrame, base: str = "base") -> pd.DataFrame:
         option], ``extra_cost_gbp`` [GBP, option minus base], ``extra_places`` [places added beyond the
         base's], ``cost_per_place_gbp`` [GBP per extra place], ``cost_per_place_year_avoided_gbp``
         [GBP per place-year; NaN when none is avoided], ``p_any_shortfall_window`` [the largest over
-        phases], ``rank`` (1 = best), sorted by rank.
+        phases], ``temporary_places_cost_gbp`` [GBP: temporary places for each area's peak shortfall in
+        the window at DfE's temporary benchmark, summed over phases with a benchmark; the expected cost of
+        bridging what the option leaves unmet, shown beside the ranking, not in it], ``rank`` (1 = best),
+        sorted by rank.
     """
     frame = summary.copy()
     unmet = [c for c in frame.columns if c.startswith("window_unmet_")]
     chance = [c for c in frame.columns if c.startswith("window_p_any_shortfall_")]
     added = [c for c in frame.columns if c.startswith("places_added_")]
     cost = cost_column(frame)
+    temporary = [c for c in frame.columns if c.startswith("window_temporary_cost_gbp_")]
+    frame["temporary_places_cost_gbp"] = frame[temporary].sum(axis=1) if temporary else 0.0
     frame["unmet_window"] = frame[unmet].sum(axis=1) if unmet else 0.0
     frame["p_any_shortfall_window"] = frame[chance].max(axis=1) if chance else 0.0
     frame["places_added_total"] = frame[added].fillna(0).sum(axis=1) if added else 0.0

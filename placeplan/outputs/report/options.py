@@ -56,7 +56,9 @@ def options_section(comparison) -> dict:
         per = v.get("cost_per_place_year_avoided_gbp")
         spare = [f"{p} {num(v[f'window_spare_place_years_{p}'])}" for p in ("primary", "secondary")
                  if f"window_spare_place_years_{p}" in v and not is_blank(v[f"window_spare_place_years_{p}"])]
-        rows.append([name, unmet, [num(v.get("avoided", 0.0))], chance, spare or ["–"],
+        bridge = v.get("temporary_places_cost_gbp")
+        rows.append([name, [*unmet, f"(temporary places meanwhile {gbp(bridge)})"] if not is_blank(bridge)
+                     and bridge else unmet, [num(v.get("avoided", 0.0))], chance, spare or ["–"],
                      [gbp(v.get("capital_cost_gbp_p50")),
                       f"({gbp_range(v.get('capital_cost_gbp_p05'), v.get('capital_cost_gbp_p95'))})"],
                      gbp(v.get("extra_cost_gbp")), "–" if is_blank(per) else gbp(per), added])
