@@ -51,10 +51,8 @@ def demand_step(scenario: Scenario, draws: int, seed: int, inputs: DemandInputs 
     (an :class:`~placeplan.demand.intervals.ErrorInputs`) gives them ready-made, e.g. the base's for an
     option that changes a future assumption but not the history the record is made from.
     """
-    from placeplan.backtest.record import scenario_errors
-
     inputs = demand_inputs(scenario) if inputs is None else inputs
-    errors = scenario_errors(scenario, inputs.base_year) if errors is None else errors
+    errors = error_step(scenario, inputs.base_year) if errors is None else errors
     return project(inputs, draws=draws, rng=demand_rng(seed), errors=errors)
 
 

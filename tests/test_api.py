@@ -116,8 +116,6 @@ def test_an_option_that_points_at_another_table_reads_it(toy_copy):
     """An option may swap a table file: the scenario is loaded again with the change, and the new table used."""
     import shutil
 
-    from conftest import edit_csv
-
     folder = toy_copy.parent
     housing = next(folder.rglob("housing.csv"))
     shutil.copy(housing, housing.with_name("housing_many.csv"))

@@ -4,26 +4,21 @@ import datetime as dt
 
 import numpy as np
 
-from placeplan.capital.simulate import date_of_month_number, simulate_programme
+from placeplan.capital.simulate import simulate_programme
 from placeplan.scenario.overrides import apply_overrides
 from placeplan.scenario.schema import CapitalProject, Programme
 
-START = dt.date(2026, 1, 1)
+from test_capital_simulation import START, opening_dates
+from test_capital_simulation import project as simulation_project
 
 
 def project(stages, start=START, **extra) -> CapitalProject:
-    """A project with fixed-duration stages [(name, months), ...], or full stage dicts in ``full_stages``."""
-    data = dict(name="P", school_id="1", kind="expansion", status="committed", start=start,
-                planned_opening=dt.date(2027, 9, 1),
-                stages=[dict(name=n, min_months=m, mode_months=m, max_months=m) for n, m in stages])
-    if "full_stages" in extra:
-        data["stages"] = extra.pop("full_stages")
-    data.update(extra)
-    return CapitalProject.model_validate(data)
+    """The simulation tests' fixed-duration project, planned to open in September 2027."""
+    return simulation_project(stages, start, **{"planned_opening": dt.date(2027, 9, 1), **extra})
 
 
 def openings(result, j=0):
-    return sorted({date_of_month_number(v) for v in result.opening[:, j]})
+    return opening_dates(result, j)
 
 
 def test_a_years_delay_moves_every_opening_by_exactly_a_year():

@@ -40,7 +40,7 @@ from placeplan.backtest.outturn import outturn_totals
 from placeplan.backtest.reliability import RECORD_COLUMNS, record_tables
 from placeplan.backtest.truncate import allowed_base_years, truncate
 from placeplan.demand import DemandInputs, Projection, UncertaintySettings, demand_inputs, project
-from placeplan.demand.intervals import ErrorInputs, error_inputs
+from placeplan.demand.intervals import ErrorInputs, error_inputs, split_errors
 from placeplan.demand.inputs import PRIMARY_NCY, SECONDARY_NCY
 from placeplan.scenario.schema import Policy
 
@@ -287,8 +287,9 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
     from placeplan.backtest.record import area_observed_year, local_record, national_table
 
     national = national_table(scenario)  # the record of the scenario's own method: for its runs only
+    national = split_errors(national) if national is not None and draws > 0 else national
     resampling = settings is not None and settings.intervals == "resample"  # the old ratio-resampling draws
-    records = {name: local_record(scenario, pol) for name, pol in policies.items()} if draws > 0 else {}
+    records = {name: split_errors(local_record(scenario, pol)) for name, pol in policies.items()} if draws > 0 else {}
     cells, totals, ledger_totals, events = [], [], [], []
     places = area_places(scenario.tables, outturn.primary_areas, outturn.secondary_areas)
     for b in sorted(set(bases) | set(run_base_years(scenario, first + window, end))):

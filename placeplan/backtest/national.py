@@ -26,7 +26,6 @@ rows or a pupil history too short for one base year.
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 

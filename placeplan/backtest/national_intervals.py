@@ -18,7 +18,7 @@ import pandas as pd
 
 from placeplan.backtest.metrics import QUANTILE_METHOD
 from placeplan.backtest.reliability import exceedance_probability
-from placeplan.demand.intervals import draw_errors, fit_error_model
+from placeplan.demand.intervals import draw_errors, fit_error_model, split_errors
 
 LEVELS = {"80": (0.10, 0.90), "90": (0.05, 0.95), "95": (0.025, 0.975)}
 PHASE_NCY = {"primary": slice(0, 7), "secondary": slice(7, 12), "sixth_form": slice(12, 14)}
@@ -56,13 +56,14 @@ def method_intervals(record: pd.DataFrame, draws: int, seed: int) -> dict[str, p
         horizon, ncy, threshold (pupils at the base year), predicted (share of draws above it), outcome.
     """
     totals, cells, events = [], [], []
+    split = split_errors(record) if draws > 0 else None  # once: each origin's split does not depend on the base
     for base, rows in record.groupby("base_year", sort=True):
         units = sorted(rows["unit"].unique())
         forecast, actual = cubes(rows, units)
         known = ~np.isnan(actual)
         forecast0 = np.nan_to_num(forecast)
         n_h = forecast.shape[-1]
-        model = fit_error_model(record, int(base)) if draws > 0 else None
+        model = fit_error_model(split, int(base)) if draws > 0 else None
         drawn = None
         if model is not None:
             errors = draw_errors(model, forecast0, np.arange(1, n_h + 1), draws, base_stream(seed, int(base)))
@@ -107,17 +108,16 @@ def _growth(rows: pd.DataFrame, units, forecast, actual, drawn, base: int) -> pd
 
     The base-year pupils are the record's ``start`` column (:func:`placeplan.backtest.record.national_record`).
     """
-    start = rows.drop_duplicates(["unit", "ncy"]).set_index(["unit", "ncy"])["start"]
+    start = rows.drop_duplicates(["unit", "ncy"])
     threshold = np.full(forecast.shape[:2], np.nan)
-    for (unit, ncy), value in start.items():
-        threshold[units.index(unit), int(ncy)] = value
+    index = {u: i for i, u in enumerate(units)}
+    threshold[start["unit"].map(index).to_numpy(), start["ncy"].to_numpy(dtype=int)] = start["start"].to_numpy()
     threshold = np.broadcast_to(threshold[..., None], forecast.shape)
     predicted = exceedance_probability(drawn, threshold)
     keep = ~np.isnan(actual) & (threshold > 0)
-    n_h = forecast.shape[-1]
     grid = np.indices(forecast.shape)
     return pd.DataFrame({
         "unit": np.asarray(units, dtype=object)[grid[0][keep]], "base_year": base, "horizon": grid[2][keep] + 1,
         "ncy": grid[1][keep], "event": "growth", "threshold": threshold[keep], "predicted": predicted[keep],
-        "outcome": (actual[keep] > threshold[keep]).astype(int), "n_h": n_h,
-    }).drop(columns="n_h")
+        "outcome": (actual[keep] > threshold[keep]).astype(int),
+    })

@@ -41,9 +41,6 @@ BLOCKS: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("sixth_form", (12, 13)))
 BLOCK_OF_NCY = np.array([i for i, (_, ncys) in enumerate(BLOCKS) for _ in ncys])
 RECORD_COLUMNS = ("unit", "base_year", "horizon", "ncy", "forecast", "actual")
-FIRST_NATIONAL_BLOCK = 0
-
-
 def normal_cdf(x) -> np.ndarray:
     """Standard normal distribution function, to about 1e-7 (Abramowitz and Stegun 7.1.26 for erf)."""
     x = np.asarray(x, dtype=float)
@@ -170,10 +167,12 @@ def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def fit_error_model(record: pd.DataFrame, year: int, rho: float | None = None) -> ErrorModel | None:
     """The error model as known at base year ``year`` from a record (see the module docstring).
 
-    Returns None when no outcome of the record was known at ``year``. ``rho`` defaults to the
-    correlation measured in the record (:func:`block_correlation`).
+    ``record`` may already be split (:func:`split_errors`, done once for many base years: an origin's
+    split uses only that origin's rows, so splitting then keeping the rows known at ``year`` is the
+    same as the other way round). Returns None when no outcome of the record was known at ``year``.
+    ``rho`` defaults to the correlation measured in the record (:func:`block_correlation`).
     """
-    errors = split_errors(known_at(record, year))
+    errors = known_at(record if "deviation" in record else split_errors(record), year)
     if errors.empty:
         return None
     n_block, horizons = len(BLOCKS), int(errors["horizon"].max())

@@ -239,42 +239,6 @@ def programme_chart(rows: list[ProgrammeRow], years: list[int], width: float = 7
 
 
 @dataclass(frozen=True)
-class OptionBar:
-    """One option on the comparison chart."""
-
-    label: str
-    cost_p50: float
-    cost_p05: float
-    cost_p95: float
-    note: str
-
-
-def options_chart(bars: list[OptionBar], width: float = 7.2) -> bytes:
-    """Capital cost of each option (median with 5-95% range), annotated with its unmet place-years."""
-    with plt.rc_context(style.RC):
-        height = 0.8 + 0.42 * len(bars)
-        fig, ax = plt.subplots(figsize=(width, height))
-        ys = np.arange(len(bars))[::-1]
-        p50 = np.array([b.cost_p50 for b in bars]) / 1e6
-        lo = p50 - np.array([b.cost_p05 for b in bars]) / 1e6
-        hi = np.array([b.cost_p95 for b in bars]) / 1e6 - p50
-        ax.barh(ys, p50, color=style.DEMAND_BAND, edgecolor=style.DEMAND, height=0.6)
-        ax.errorbar(p50, ys, xerr=[lo, hi], fmt="none", ecolor=style.INK, elinewidth=1.0, capsize=3)
-        right = float((p50 + hi).max()) if len(bars) else 1.0
-        for y, b, x in zip(ys, bars, p50 + hi):
-            ax.text(x + right * 0.02, y, f"£{b.cost_p50 / 1e6:,.1f}m · {b.note}", va="center", fontsize=7.2)
-        ax.set_yticks(ys)
-        ax.set_yticklabels(["\n".join(textwrap.wrap(b.label, 30)) for b in bars])
-        ax.set_xlim(0, right * 1.75)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}m"))
-        ax.set_xlabel("Capital cost still to spend, outturn prices (bar: median; whiskers: 5–95% of simulations)")
-        ax.grid(axis="x", color=style.GRID, linewidth=0.6)
-        ax.set_axisbelow(True)
-        fig.subplots_adjust(left=0.3, right=0.98, top=0.97, bottom=0.55 / height + 0.08)
-        return style.png(fig, tight=True)
-
-
-@dataclass(frozen=True)
 class OptionPoint:
     """One option on the cost-against-risk chart: extra cost over the base [GBP], unmet place-years [place-years]."""
 

@@ -77,7 +77,7 @@ def method_section(results, has_specialist: bool) -> dict:
         "Pupils. Reception comes from births (the September-to-August birth cohort starts Reception five "
         "Septembers later) times a births-to-Reception ratio for each planning area; each later year group from "
         "the year group below a year earlier times a progression ratio; Year 7 from Year 6 through the transfer "
-        f"ratio; sixth form from staying-on rates; plus pupils from new homes above the trend. "
+        "ratio; sixth form from staying-on rates; plus pupils from new homes above the trend. "
         + _ratio_text(policy),
         f"Uncertainty. The {num(info.get('draws'))} simulations are not set by hand: they replay how far past "
         "forecasts of the same method missed, one year ahead, two years ahead and so on, measured on forecasts "
