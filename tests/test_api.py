@@ -99,7 +99,8 @@ def test_options_can_change_demand_on_common_random_numbers(toy):
     summary = result.summary.set_index("option")
     assert set(summary.index) == {"base", "more_homes", "annex", "scenario:stretched"}
     assert summary.at["more_homes", "demand"] == "own" and summary.at["annex", "demand"] == "base"
-    detail = result.detail.set_index(["option", "planning_area", "phase", "academic_year"])
+    detail = result.detail[result.detail["level"] == "planning_area"].set_index(["option", "unit", "phase",
+                                                                                 "academic_year"])
     more = detail.loc["more_homes"]["demand_central"]
     base = detail.loc["base"]["demand_central"]
     assert (more >= base - 1e-9).all() and (more > base + 1e-9).any()  # more homes, more pupils
@@ -133,7 +134,8 @@ def test_an_option_that_points_at_another_table_reads_it(toy_copy):
     result = compare(toy_copy, ["many_homes"], draws=50)
     summary = result.summary.set_index("option")
     assert summary.at["many_homes", "demand"] == "own"
-    detail = result.detail.set_index(["option", "planning_area", "phase", "academic_year"])["demand_central"]
+    areas = result.detail[result.detail["level"] == "planning_area"]
+    detail = areas.set_index(["option", "unit", "phase", "academic_year"])["demand_central"]
     assert (detail.loc["many_homes"] >= detail.loc["base"] - 1e-9).all()
     assert (detail.loc["many_homes"] > detail.loc["base"] + 1e-9).any()  # ten times the homes: more pupils
 
@@ -171,12 +173,45 @@ def test_temporary_places_meanwhile_are_costed_at_the_benchmark(toy):
     scenario = dataclasses.replace(toy, config=toy.config.model_copy(update={"programme": programme}))
     result = compare(scenario, [], draws=60)
     row = result.summary.set_index("option").loc["base"]
-    detail = result.detail[(result.detail["phase"] == "primary")
+    detail = result.detail[(result.detail["phase"] == "primary") & (result.detail["level"] == "planning_area")
                            & (result.detail["academic_year"] >= row["window_first_year"])]
-    peak_low = detail.groupby("planning_area")["places_needed_mean"].max().sum() * rate  # E[max] >= max E
-    peak_high = np.ceil(detail.groupby("planning_area")["places_needed_p95"].max()).sum() * rate + 1e-6
+    peak_low = detail.groupby("unit")["places_needed_mean"].max().sum() * rate  # E[max] >= max E
+    peak_high = np.ceil(detail.groupby("unit")["places_needed_p95"].max()).sum() * rate + 1e-6
     assert row["window_unmet_primary"] > 0
     assert peak_low - 1e-6 <= row["window_temporary_cost_gbp_primary"]
     assert row["temporary_places_cost_gbp"] == row["window_temporary_cost_gbp_primary"] + \
         row.get("window_temporary_cost_gbp_secondary", 0.0)
     assert row["window_temporary_cost_gbp_primary"] > 0 and peak_high > 0
+
+
+def test_compare_counts_sub_areas_costs_and_residual_value(toy):
+    """Sub-areas are judged beside planning areas; council cost, borrowing and residual value come per option; a
+    what-if is set against the base, not ranked."""
+    import dataclasses
+
+    from placeplan.scenario.schema import Option
+
+    config = toy.config.model_copy(update={"options": {
+        "annex": Option(description="build the annex", changes={"capital_projects.oak_special_annex.status": "committed"}),
+        "late": Option(description="what if South slips a year", kind="what_if",
+                       changes={"capital_projects.south_primary_expansion.delay_months": 12})}})
+    result = compare(dataclasses.replace(toy, config=config), draws=40)
+    summary = result.summary.set_index("option")
+    assert set(result.detail["level"]) == {"planning_area", "sub_area"}
+    subs = result.detail[(result.detail["level"] == "sub_area") & (result.detail["option"] == "base")]
+    window = subs[(subs["academic_year"] >= summary.at["base", "window_first_year"]) & (subs["phase"] == "secondary")]
+    assert summary.at["base", "window_spare_place_years_secondary_sub_areas"] == pytest.approx(
+        window["spare_places_mean"].sum())
+    assert "window_unmet_secondary_sub_areas" in summary
+    assert summary.at["late", "kind"] == "what_if" and np.isnan(summary.at["late", "rank"])
+    assert summary.at["annex", "rank"] >= 1
+    for option in summary.index:
+        row = summary.loc[option]
+        assert 0 <= row["council_residual_gbp_mean"] <= row["council_capital_cost_gbp_mean"] + 1e-6
+        assert row["council_net_cost_gbp_mean"] == pytest.approx(row["council_capital_cost_gbp_mean"]
+                                                                 - row["council_residual_gbp_mean"])
+        assert row["borrowing_cost_gbp_mean"] <= row["council_capital_cost_gbp_mean"] + 1e-6
+    # a year's slip opens South a year later, so more of its cost is still held at the window's end
+    assert summary.at["late", "council_residual_gbp_mean"] >= summary.at["base", "council_residual_gbp_mean"]
+    # the annex adds specialist places, which DfE's mainstream benchmarks do not cover: named, not costed at £0
+    assert "specialist" in summary.at["annex", "benchmark_excludes"]

@@ -77,3 +77,45 @@ def test_temporary_places_meanwhile_are_summed_beside_the_ranking():
     out = appraise(frame).set_index("option")
     assert out.loc["A", "temporary_places_cost_gbp"] == 0.5e6
     assert out["rank"].sort_values().index.tolist() == ["D", "A", "B", "base", "C"]  # the rule is unchanged
+
+
+def test_residual_value_by_hand():
+    from placeplan.capital.appraisal import residual_value
+
+    cost = np.array([[60e6, 1e6, 6e6, 3e6]])
+    opening = np.array([[2030, 2034, -1, 2036]])  # the window ends with academic year 2035
+    life = np.array([60.0, 10.0, 60.0, 60.0])
+    out = residual_value(cost, opening, 2035, life)[0]
+    # 2030..2035 is 6 years of 60: 54/60 left; 2034..2035 is 2 of 10: 8/10 left; never open and opening after the
+    # window keep their whole cost (their places serve beyond it)
+    assert out.tolist() == pytest.approx([60e6 * 54 / 60, 1e6 * 0.8, 6e6, 3e6])
+    assert residual_value(np.array([[1e6]]), np.array([[2000]]), 2035, np.array([10.0]))[0, 0] == 0.0  # used up
+
+
+def test_what_ifs_are_set_against_the_base_but_not_ranked():
+    frame = summary().assign(kind=["base", "choice", "choice", "choice", "what_if"])
+    out = appraise(frame).set_index("option")
+    assert np.isnan(out.loc["D", "rank"]) and out.loc["D", "avoided"] == 20  # still set against the base
+    assert out["rank"].dropna().sort_values().index.tolist() == ["A", "B", "base", "C"]
+    assert appraise(frame)["option"].iloc[-1] == "D"  # listed after the ranked choices
+
+
+def test_sub_areas_replace_their_phase_in_the_ranking():
+    # the county secondary area shows nothing unmet, its sub-areas do: the ranking counts the sub-areas
+    frame = summary().assign(window_unmet_secondary=[0.0] * 5,
+                             window_unmet_secondary_sub_areas=[40.0, 40.0, 40.0, 0.0, 40.0],
+                             window_p_any_shortfall_secondary_sub_areas=[0.5, 0.5, 0.5, 0.0, 0.5])
+    out = appraise(frame).set_index("option")
+    assert out.loc["base", "unmet_window"] == 70 + 30 + 40
+    assert out.loc["C", "avoided"] == 40 and out.loc["C", "cost_per_place_year_avoided_gbp"] == pytest.approx(1e6 / 40)
+    assert out.loc["C", "p_any_shortfall_window"] == 1.0  # its specialist chance: the largest over the phases counted
+
+
+def test_net_council_cost_ranks_when_the_comparison_has_it():
+    # B's places open late and keep most of their value: net of residual value it costs £2m more, not £8m
+    frame = summary().assign(council_capital_cost_gbp_mean=[10e6, 13e6, 18e6, 11e6, 10e6],
+                             council_net_cost_gbp_mean=[4e6, 6e6, 6e6, 5e6, 4e6])
+    assert cost_column(frame) == "council_net_cost_gbp_mean"
+    out = appraise(frame).set_index("option")
+    assert out.loc["B", "extra_cost_gbp"] == 2e6 and out.loc["B", "cost_per_place_year_avoided_gbp"] == 2e6 / 80
+    assert out["rank"].sort_values().index.tolist() == ["D", "B", "A", "base", "C"]  # B £25k, A £33k per place-year

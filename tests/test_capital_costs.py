@@ -89,18 +89,21 @@ def test_funder_split_and_the_councils_own_cost_on_a_toy_programme():
     }
     result = run(projects, draws=3)
     council = result.council_cost_gbp[0]
-    assert council.tolist() == pytest.approx([3e6, 0.0, 0.0, 1e6])  # a DfE free school costs the council nothing
+    # the council's capital programme: its borrowing and the Basic Need and High Needs grants it allocates; not the
+    # school's own contribution, nor DfE's free-schools capital (a DfE free school costs the council nothing)
+    assert council.tolist() == pytest.approx([10e6, 2.25e6, 0.0, 1e6])
+    assert result.by_funder(result.cost_gbp, "council_borrowing")[0].tolist() == pytest.approx([3e6, 0.0, 0.0, 1e6])
     by_funder = {f: result.by_funder(result.cost_gbp, f)[0] for f in FUNDERS}
     assert sum(by_funder.values()) == pytest.approx(result.cost_gbp[0])  # the split sums to the whole
     assert by_funder["basic_need_grant"][0] == pytest.approx(7e6)
     assert by_funder["high_needs_capital"][1] == pytest.approx(2.25e6) and by_funder["other"][1] == pytest.approx(0.15e6)
     assert by_funder["dfe_free_schools"][2] == pytest.approx(16e6)
-    assert result.council_to_spend_gbp[0].sum() == pytest.approx(4e6)  # nothing spent yet
+    assert result.council_to_spend_gbp[0].sum() == pytest.approx(13.25e6)  # nothing spent yet
     table = programme_summary(result, projects, np.arange(2026, 2032), (0.05, 0.5, 0.95)).set_index("project")
-    assert table.loc["mixed", "council_cost_gbp_p50"] == pytest.approx(3e6)
+    assert table.loc["mixed", "council_cost_gbp_p50"] == pytest.approx(10e6)
     assert table.loc["free_school", "council_to_spend_gbp_mean"] == 0.0
     assert table.loc["amounts", "to_spend_other_gbp_mean"] == pytest.approx(0.15e6)
-    assert table.loc["mixed", "council_share"] == pytest.approx(0.3)
+    assert table.loc["mixed", "council_share"] == pytest.approx(1.0)
 
 
 def test_other_council_funders_count_as_the_councils_own():

@@ -326,12 +326,36 @@ def test_options_and_backtest_sections(toy_results):
         "dfe_accuracy_pct_method": [0.51, -1.25], "dfe_accuracy_pct_naive": [0.9, 2.0],
         "mape_pct_method": [2.5, 4.0], "coverage90_method": [0.88, 0.8]})})()
     parsed = parse(render_report_html(toy_results, comparison, backtest))
-    ranked = parsed.table("Options ranked")
+    ranked = parsed.table("Choices ranked")
     assert ranked.rows[0][0].startswith("1. ")
     assert any("unmet" in img["alt"] for img in parsed.images)
     bt = parsed.table("Back-test")
     assert bt.head[:3] == ["Phase", "Horizon", "Number of base years"]
     assert bt.rows[0][3] == "0.51" and bt.rows[1][-1] == "80%"
+
+
+def test_options_section_ranks_choices_and_sets_what_ifs_apart(toy_results):
+    import dataclasses
+
+    from placeplan.scenario.schema import Option
+
+    toy = toy_results.scenario
+    config = toy.config.model_copy(update={"options": {
+        "annex": Option(description="build the annex", changes={"capital_projects.oak_special_annex.status": "committed"}),
+        "late": Option(description="what if South slips a year", kind="what_if",
+                       changes={"capital_projects.south_primary_expansion.delay_months": 12})}})
+    comparison = compare(dataclasses.replace(toy, config=config), draws=30)
+    parsed = parse(render_report_html(toy_results, comparison, None))
+    ranked = parsed.table("Choices ranked")
+    names = [row[0] for row in ranked.rows]
+    assert any(n.startswith("1. ") for n in names) and not any("late" in n for n in names)
+    what_if = parsed.table("What-ifs against the base")
+    assert [row[0].split()[0] for row in what_if.rows] == ["late"]
+    summary = comparison.summary.set_index("option")
+    change = summary.at["late", "window_unmet_primary"] - summary.at["base", "window_unmet_primary"]
+    assert what_if.rows[0][1].startswith(f"primary {round(change):+,d}")
+    where = parsed.table("Where each option makes a difference")
+    assert any(row[0] == "late" and "South" in row[1] for row in where.rows)  # the slip shows where it bites
 
 
 # --- escaping -------------------------------------------------------------------------------------------

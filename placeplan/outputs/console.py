@@ -85,21 +85,46 @@ def print_programme(console: Console, results) -> None:
 
 
 def print_comparison(console: Console, comparison) -> None:
-    """Options side by side: unmet places, chance of shortfall, cost."""
+    """The choices ranked by value for money, then the what-ifs against the base (``capital.appraisal``)."""
+    from placeplan.capital.appraisal import RULE, SUB_AREAS, ranking_unmet_columns
+
     summary = comparison.summary
-    out = Table(title="Capital-programme options (common random numbers)", title_justify="left")
-    for header in ("Option", "Unmet place-years", "P(any shortfall)", "Capital cost p50 (GBP)",
-                   "5-95% (GBP m)", "Benchmark (GBP)"):
-        out.add_column(header, justify="left" if header == "Option" else "right")
-    unmet_cols = [c for c in summary.columns if c.startswith("unmet_place_years_")]
-    p_cols = [c for c in summary.columns if c.startswith("p_any_shortfall_")]
-    for row in summary.itertuples(index=False):
-        values = row._asdict()
-        unmet = " / ".join(f"{c.removeprefix('unmet_place_years_')} {values[c]:,.0f}" for c in unmet_cols)
-        chance = " / ".join(f"{values[c]:.0%}" for c in p_cols)
-        spread = f"{values.get('capital_cost_gbp_p05', 0) / 1e6:,.1f}-{values.get('capital_cost_gbp_p95', 0) / 1e6:,.1f}"
-        out.add_row(f"{row.option}: {row.description}", unmet, chance, _num(values.get("capital_cost_gbp_p50")),
-                    spread, _num(row.benchmark_cost_gbp))
+    if "rank" not in summary or "unmet_window" not in summary:
+        return
+    columns = ranking_unmet_columns(summary)
+    labels = [c.removeprefix("window_unmet_").replace(SUB_AREAS, " (sub-areas)") for c in columns]
+    window = f"{_ay(summary['window_first_year'].iloc[0])} to {_ay(summary['window_last_year'].iloc[0])}"
+    kinds = summary["kind"] if "kind" in summary else pd.Series("choice", index=summary.index)
+    out = Table(title=f"Choices ranked by net council cost per unmet place-year avoided ({window}; common random "
+                      "numbers)", title_justify="left", caption=f"Rule: {RULE}.", caption_justify="left")
+    for header in ("Rank", "Option", "Unmet place-years", "Avoided", "Council cost p50 (borrowing)",
+                   "Net extra cost", "Per place-year avoided"):
+        out.add_column(header, justify="left" if header == "Option" else "right", overflow="fold")
+    for row in summary[kinds != "what_if"].itertuples(index=False):
+        v = row._asdict()
+        unmet = "\n".join(f"{label} {v[c]:,.0f}" for label, c in zip(labels, columns))
+        per = v.get("cost_per_place_year_avoided_gbp")
+        out.add_row(f"{v['rank']:.0f}", f"{row.option}: {row.description}", unmet, _num(v["avoided"]),
+                    f"{_num(v.get('council_capital_cost_gbp_p50'))}\n({_num(v.get('borrowing_cost_gbp_mean'))})",
+                    _num(v["extra_cost_gbp"]), "–" if pd.isna(per) else _num(per))
+    console.print(out)
+    what_ifs = summary[kinds == "what_if"]
+    if what_ifs.empty:
+        return
+    base = summary[summary["option"] == "base"].iloc[0]
+    out = Table(title=f"What-ifs against the base ({window}): not chosen, so not ranked", title_justify="left")
+    for header in ("What if", "Change in unmet place-years", "Change in spare place-years", "Change in council cost"):
+        out.add_column(header, justify="left" if header == "What if" else "right", overflow="fold")
+    spare = [c for c in ("window_spare_place_years_primary", "window_spare_place_years_secondary_sub_areas"
+                         if "window_spare_place_years_secondary_sub_areas" in summary else
+                         "window_spare_place_years_secondary") if c in summary]
+    for row in what_ifs.itertuples(index=False):
+        v = row._asdict()
+        change = "\n".join(f"{label} {v[c] - base[c]:+,.0f}" for label, c in zip(labels, columns))
+        spare_change = "\n".join(f"{c.removeprefix('window_spare_place_years_').replace(SUB_AREAS, ' (sub-areas)')} "
+                                  f"{v[c] - base[c]:+,.0f}" for c in spare)
+        cost = v.get("council_capital_cost_gbp_mean", 0.0) - base.get("council_capital_cost_gbp_mean", 0.0)
+        out.add_row(f"{row.option}: {row.description}", change, spare_change, f"{cost:+,.0f}")
     console.print(out)
 
 

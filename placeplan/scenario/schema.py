@@ -484,8 +484,18 @@ class Programme(Model):
     construction_inflation: float = Field(default=0.04, ge=-0.1, le=0.3)
     """Annual growth of construction prices, applied to an estimate from its price date to when each stage's money
     is spent (never to a cash budget) [fraction per year]."""
-    council_funders: tuple[str, ...] = ("council_borrowing",)
-    """Funders (`Cost.funders` keys) whose share is the council's own cost: the headline cost."""
+    council_funders: tuple[str, ...] = ("council_borrowing", "basic_need_grant", "high_needs_capital")
+    """Funders (`Cost.funders` keys) whose share is the council's own cost, the headline cost and the cost options
+    are ranked by: by default what comes out of the council's capital programme, its own borrowing and the DfE grants
+    it is allocated and decides how to spend (Basic Need, High Needs capital), since money spent on one project is
+    not there for another; not DfE's free-schools capital, developers' contributions or anyone else's. Council
+    borrowing is always shown beside it."""
+    asset_life_years: float = Field(default=60.0, gt=0, le=200)
+    """Life of permanent places, for an option's residual value at the end of the appraisal window [years;
+    assumed: 60, a common planning life for a permanent school building, not a figure of the council's]."""
+    temporary_asset_life_years: float = Field(default=10.0, gt=0, le=100)
+    """Life of temporary places (a bulge class's or a temporary classroom's), for the residual value [years;
+    assumed]."""
     default_risks: Risks = Risks()
     """Risks for projects that do not give their own."""
     benchmark_cost_per_place_gbp: dict[str, float] = {}
@@ -542,7 +552,11 @@ class Option(Model):
     """An alternative capital programme (or stop-gap) to compare with the others."""
 
     description: str
-    """What the option does, in an officer's words."""
+    """What the option does, in an officer's words: the question it answers."""
+    kind: Literal["choice", "what_if"] = "choice"
+    """choice: something the council can decide (ranked by value for money); what_if: something that may happen to
+    it (a project slips, DfE reinstates a free school, housing is built faster), shown against the base but not
+    ranked, since no one chooses it."""
     changes: dict[str, Any] = {}
     """Dotted keys and values applied to the scenario, e.g. `capital_projects.westfield_rebuild.status: committed`."""
 

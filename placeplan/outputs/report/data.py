@@ -138,7 +138,8 @@ def in_delivery(results) -> pd.DataFrame:
 def programme_cost(results) -> dict | None:
     """Cost still to spend on the live projects (outturn cost - spent to date), all funders: mean and 5-95% of the
     total over draws; ``council_mean``, ``council_low``, ``council_high``: the council's own part of it
-    (``ProgrammeResult.council_to_spend_gbp``); and ``unknown``: names of projects with money still to spend whose
+    (``ProgrammeResult.council_to_spend_gbp``: ``programme.council_funders``); ``borrowing_mean``: the council's
+    borrowing in it; and ``unknown``: names of projects with money still to spend whose
     spending to date is not known (their whole cost is counted). None when nothing is left to spend."""
     programme = results.capital.programme
     left = programme.to_spend_gbp
@@ -147,11 +148,13 @@ def programme_cost(results) -> dict | None:
         return None
     total = left[:, keep].sum(axis=1)
     council = programme.council_to_spend_gbp[:, keep].sum(axis=1)
+    borrowing = programme.by_funder(left, "council_borrowing")[:, keep].sum(axis=1)
     projects = results.scenario.config.capital_projects
     unknown = [projects[programme.keys[j]].name for j in keep if programme.delivery[j].spent_gbp is None]
     return {"mean": float(total.mean()), "low": float(np.quantile(total, LOW)), "high": float(np.quantile(total, HIGH)),
             "council_mean": float(council.mean()), "council_low": float(np.quantile(council, LOW)),
-            "council_high": float(np.quantile(council, HIGH)), "unknown": unknown}
+            "council_high": float(np.quantile(council, HIGH)), "borrowing_mean": float(borrowing.mean()),
+            "unknown": unknown}
 
 
 def map_class(needed: float, spare_pct: float) -> str:

@@ -9,18 +9,22 @@ from placeplan.outputs.report.blocks import Image, Table
 from placeplan.outputs.fmt import ay, gbp, gbp_range, is_blank, num, pct, signed
 
 PHASES = ("primary", "secondary", "specialist")
+FUNDER_WORDS = {"council_borrowing": "its own borrowing", "basic_need_grant": "Basic Need grant",
+                "high_needs_capital": "High Needs capital grant", "dfe_free_schools": "DfE free-schools capital",
+                "s106_developer": "developer contributions", "other": "others' contributions"}
+WHERE_ROWS = 3  # units shown per option in "where each option makes a difference"
 
 
 def ranked(summary: pd.DataFrame) -> pd.DataFrame:
-    """Options in the comparison's rank order (:mod:`placeplan.capital.appraisal`), with ``unmet_total``."""
+    """Options in the comparison's rank order (:mod:`placeplan.capital.appraisal`), what-ifs last, with
+    ``unmet_total`` (the ranking's unmet place-years)."""
     from placeplan.capital.appraisal import appraise
 
     frame = summary if "rank" in summary else appraise(summary) if "window_first_year" in summary else summary
-    frame = frame.sort_values("rank", kind="stable") if "rank" in frame else frame
+    frame = frame.sort_values("rank", kind="stable", na_position="last") if "rank" in frame else frame
     frame = frame.copy()
-    unmet = [c for c in frame.columns if c.startswith("window_unmet_")] or \
-        [c for c in frame.columns if c.startswith("unmet_place_years_")]
-    frame["unmet_total"] = frame[unmet].sum(axis=1) if unmet else 0.0
+    frame["unmet_total"] = frame["unmet_window"] if "unmet_window" in frame else frame[
+        [c for c in frame.columns if c.startswith("unmet_place_years_")]].sum(axis=1)
     return frame.reset_index(drop=True)
 
 
@@ -30,60 +34,160 @@ def _window_text(order: pd.DataFrame) -> str:
     return f"{ay(int(order['window_first_year'].iloc[0]))} to {ay(int(order['window_last_year'].iloc[0]))}"
 
 
+def _phase_columns(order: pd.DataFrame) -> list[tuple[str, str]]:
+    """(label, unmet column) the ranking counts, one a phase: 'secondary (sub-areas)' where sub-areas are counted."""
+    from placeplan.capital.appraisal import SUB_AREAS, ranking_unmet_columns
+
+    out = []
+    for column in ranking_unmet_columns(order):
+        phase = column.removeprefix("window_unmet_")
+        label = phase.removesuffix(SUB_AREAS) + (" (sub-areas)" if phase.endswith(SUB_AREAS) else "")
+        out.append((label, column))
+    return out
+
+
+def _value(v: dict, key: str, default=None):
+    value = v.get(key, default)
+    return default if is_blank(value) else value
+
+
+def _spare(v: dict) -> list[str]:
+    spare = []
+    for phase in ("primary", "secondary"):
+        key = f"window_spare_place_years_{phase}_sub_areas" if f"window_spare_place_years_{phase}_sub_areas" in v \
+            else f"window_spare_place_years_{phase}"
+        if not is_blank(v.get(key)):
+            spare.append(f"{phase} {num(v[key])}")
+    return spare or ["–"]
+
+
+def _choice_rows(order: pd.DataFrame, phases) -> list[list]:
+    rows = []
+    for r in order.itertuples(index=False):
+        v = r._asdict()
+        unmet = [f"{label} {num(v[c])}" for label, c in phases]
+        chance = [f"{label} {pct(v[c.replace('window_unmet_', 'window_p_any_shortfall_')])}" for label, c in phases
+                  if not is_blank(v.get(c.replace("window_unmet_", "window_p_any_shortfall_")))]
+        added = [f"{signed(v[c])} {c.removeprefix('places_added_')}" for c in order.columns
+                 if c.startswith("places_added_") and c != "places_added_total" and not is_blank(v[c]) and v[c]]
+        name = [f"{int(v['rank'])}. {v['option']}" if not is_blank(v.get("rank")) else str(v["option"]),
+                str(v.get("description", ""))]
+        late = _value(v, "p_opens_after_window", 0.0)
+        if late > 0.005:
+            name.append(f"({pct(late)} of simulations open a project after the window)")
+        bridge = _value(v, "temporary_places_cost_gbp", 0.0)
+        per = v.get("cost_per_place_year_avoided_gbp")
+        council = [gbp(_value(v, "council_capital_cost_gbp_p50")),
+                   f"({gbp_range(v.get('council_capital_cost_gbp_p05'), v.get('council_capital_cost_gbp_p95'))})"]
+        if not is_blank(v.get("borrowing_cost_gbp_mean")):
+            council.append(f"borrowing {gbp(v['borrowing_cost_gbp_mean'])}")
+        rows.append([name, [*unmet, f"(temporary places meanwhile: {gbp(bridge)})"] if bridge else unmet,
+                     [num(_value(v, "avoided", 0.0))], chance, _spare(v), council, gbp(_value(v, "extra_cost_gbp")),
+                     "–" if is_blank(per) else gbp(per), added or ["–"]])
+    return rows
+
+
+def _what_if_rows(order: pd.DataFrame, base: dict, phases) -> list[list]:
+    rows = []
+    for r in order.itertuples(index=False):
+        v = r._asdict()
+        change = [f"{label} {signed(round(v[c] - base[c]))}" for label, c in phases]
+        chance = [f"{label} {pct(v[k])} (base {pct(base[k])})" for label, c in phases
+                  if not is_blank(v.get(k := c.replace("window_unmet_", "window_p_any_shortfall_")))]
+        spare = []
+        for phase in ("primary", "secondary"):
+            key = f"window_spare_place_years_{phase}_sub_areas" if f"window_spare_place_years_{phase}_sub_areas" in v \
+                else f"window_spare_place_years_{phase}"
+            if not is_blank(v.get(key)):
+                spare.append(f"{phase} {signed(round(v[key] - base[key]))}")
+        council = _value(v, "council_capital_cost_gbp_mean", 0.0) - _value(base, "council_capital_cost_gbp_mean", 0.0)
+        total = _value(v, "capital_cost_gbp_mean", 0.0) - _value(base, "capital_cost_gbp_mean", 0.0)
+        rows.append([[str(v["option"]), str(v.get("description", ""))], change, chance, spare or ["–"],
+                     [f"{'+' if council >= 0 else '−'}{gbp(abs(council))} to the council",
+                      f"({'+' if total >= 0 else '−'}{gbp(abs(total))} in all)"]])
+    return rows
+
+
 def options_section(comparison) -> dict:
-    """Ranked table, cost-against-risk chart and the projects each option adds (or how to get a comparison)."""
-    from placeplan.capital.appraisal import RULE, cost_column
+    """Ranked choices, what-ifs against the base, where each makes a difference, cost against risk, projects added."""
+    from placeplan.capital.appraisal import RULE
 
     if comparison is None or comparison.summary.empty:
         return {"available": False}
     order = ranked(comparison.summary)
-    phases = [p for p in PHASES if f"window_unmet_{p}" in order or f"unmet_place_years_{p}" in order]
-    prefix = "window_unmet_" if "window_first_year" in order else "unmet_place_years_"
-    chance_prefix = "window_p_any_shortfall_" if "window_first_year" in order else "p_any_shortfall_"
-    cost = cost_column(order)
-    who = "to the council" if cost.startswith("council") else "in all"
-    rows = []
-    for r in order.itertuples(index=False):
-        v = r._asdict()
-        unmet = [f"{p} {num(v[f'{prefix}{p}'])}" for p in phases if f"{prefix}{p}" in v]
-        chance = [f"{p} {pct(v[f'{chance_prefix}{p}'])}" for p in phases if f"{chance_prefix}{p}" in v]
-        added = [f"{signed(v[c])} {c.removeprefix('places_added_')}" for c in order.columns
-                 if c.startswith("places_added_") and c != "places_added_total" and not is_blank(v[c]) and v[c]]
-        late = v.get("p_opens_after_window")
-        name = [f"{v.get('rank', '')}. {v['option']}", str(v.get("description", ""))]
-        if late is not None and not is_blank(late) and late > 0.005:
-            name.append(f"({pct(late)} of simulations open a project after the window)")
-        per = v.get("cost_per_place_year_avoided_gbp")
-        spare = [f"{p} {num(v[f'window_spare_place_years_{p}'])}" for p in ("primary", "secondary")
-                 if f"window_spare_place_years_{p}" in v and not is_blank(v[f"window_spare_place_years_{p}"])]
-        bridge = v.get("temporary_places_cost_gbp")
-        rows.append([name, [*unmet, f"(temporary places meanwhile {gbp(bridge)})"] if not is_blank(bridge)
-                     and bridge else unmet, [num(v.get("avoided", 0.0))], chance, spare or ["–"],
-                     [gbp(v.get("capital_cost_gbp_p50")),
-                      f"({gbp_range(v.get('capital_cost_gbp_p05'), v.get('capital_cost_gbp_p95'))})"],
-                     gbp(v.get("extra_cost_gbp")), "–" if is_blank(per) else gbp(per), added])
     window = _window_text(order)
-    table = Table(f"Options ranked by cost per unmet place-year avoided against the base (appraisal window {window})",
+    phases = _phase_columns(order)
+    kinds = order["kind"] if "kind" in order else pd.Series("choice", index=order.index)
+    choices, what_ifs = order[kinds != "what_if"], order[kinds == "what_if"]
+    base = order[order["option"] == "base"].iloc[0].to_dict()
+    table = Table(f"Choices ranked by net council cost per unmet place-year avoided against the base (appraisal "
+                  f"window {window})",
                   ["Option", f"Unmet place-years, {window} (expected)", "Avoided against the base",
                    "Chance of any shortfall in the window", "Spare place-years in the window (expected)",
-                   "Capital cost still to spend: median (90% range)",
-                   f"Extra cost over the base {who} (mean)", "Cost per unmet place-year avoided", "Places added"],
-                  rows, [False, True, True, True, True, True, True, True, True], css="options",
-                  widths=[22, 12, 8, 11, 11, 12, 8, 8, 8], strong_first=True)
-    points = [charts.OptionPoint(str(r["option"]), float(r.get("extra_cost_gbp", 0.0) or 0.0),
-                                 float(r["unmet_total"]), int(r.get("rank", i + 1)))
-              for i, (_, r) in enumerate(order.iterrows())]
-    first = order.iloc[0]
-    alt = (f"Scatter chart of {len(order)} options: extra capital cost over the base against expected unmet "
-           f"place-years over {window}. Ranked first: {first['option']}, extra cost {gbp(first.get('extra_cost_gbp'))}, "
-           f"{num(first['unmet_total'])} unmet place-years. "
+                   "Council cost still to spend: median (90% range)",
+                   "Net extra council cost over the base, after residual value (mean)",
+                   "Net cost per unmet place-year avoided", "Places added (projects not yet open)"],
+                  _choice_rows(choices, phases), [False, *[True] * 8], css="options",
+                  widths=[21, 12, 7, 12, 11, 12, 9, 8, 8], strong_first=True)
+    what_if = None
+    if len(what_ifs):
+        what_if = Table("What-ifs against the base: what may happen to the plan, not chosen, so not ranked "
+                        f"({window})",
+                        ["What if", "Change in unmet place-years (expected)", "Chance of any shortfall",
+                         "Change in spare place-years", "Change in cost still to spend (mean)"],
+                        _what_if_rows(what_ifs, base, phases), [False, True, True, True, True],
+                        widths=[34, 18, 18, 14, 16], strong_first=True)
+    points = [charts.OptionPoint(str(r["option"]), float(_value(r, "extra_cost_gbp", 0.0)),
+                                 float(r["unmet_total"]), int(r["rank"]) if not is_blank(r.get("rank")) else i + 1)
+              for i, (_, r) in enumerate(choices.iterrows())]
+    first = choices.iloc[0]
+    alt = (f"Scatter chart of {len(points)} choices: net extra council cost over the base against expected unmet "
+           f"place-years over {window}. Ranked first: {first['option']}, net extra cost "
+           f"{gbp(first.get('extra_cost_gbp'))}, {num(first['unmet_total'])} unmet place-years. "
            + "; ".join(f"{p.rank}. {p.label}: {gbp(p.extra_cost)}, {num(p.unmet)}" for p in points) + ".")
     image = Image(charts.options_tradeoff_chart(points), alt,
-                  "Cost against risk: each option's extra cost over the base and the place-years still unmet; "
-                  "down and to the left is better.")
-    return {"available": True, "table": table, "image": image, "adds": _added_projects(comparison),
+                  "Cost against risk: each choice's net extra council cost over the base and the place-years still "
+                  "unmet; down and to the left is better.")
+    info = comparison.run_info
+    lives = (info.get("asset_life_years"), info.get("temporary_asset_life_years"))
+    funders = [FUNDER_WORDS.get(f, f.replace("_", " ")) for f in info.get("council_funders", ())]
+    return {"available": True, "table": table, "what_if": what_if, "where": _where(comparison, order),
+            "image": image, "adds": _added_projects(comparison),
             "draws": comparison.run_info.get("draws"), "seed": comparison.run_info.get("seed"),
-            "unmet_phases": phases, "rule": RULE, "window": window}
+            "unmet_phases": [label for label, _ in phases], "rule": RULE, "window": window,
+            "lives": lives, "council_funders": funders, "sub_areas": any(c.endswith("_sub_areas") for _, c in phases)}
+
+
+def _where(comparison, order: pd.DataFrame) -> Table | None:
+    """For each option, the units (planning areas, sub-areas) whose expected unmet or spare place-years over the
+    window change most against the base: where the option makes its difference."""
+    detail = comparison.detail
+    needed = {"option", "level", "unit", "name", "phase", "academic_year", "places_needed_mean", "spare_places_mean"}
+    if detail.empty or not needed <= set(detail.columns) or "window_first_year" not in order:
+        return None
+    window = detail[detail["academic_year"] >= int(order["window_first_year"].iloc[0])]
+    totals = window.groupby(["option", "level", "unit", "name", "phase"], sort=False)[
+        ["places_needed_mean", "spare_places_mean"]].sum()
+    base = totals.xs("base", level="option")
+    rows = []
+    for option in order["option"]:
+        if option == "base" or option not in totals.index.get_level_values("option"):
+            continue
+        diff = (totals.xs(option, level="option") - base.reindex(totals.xs(option, level="option").index)).fillna(0)
+        size = diff["places_needed_mean"].abs() + 0.01 * diff["spare_places_mean"].abs()  # unmet first, then spare
+        top = size[size >= 0.5].sort_values(ascending=False, kind="stable").head(WHERE_ROWS)
+        for (level, unit, name, phase) in top.index:
+            d = diff.loc[(level, unit, name, phase)]
+            b = base.loc[(level, unit, name, phase)]
+            rows.append([str(option), f"{name} ({phase}{', sub-area' if level == 'sub_area' else ''})",
+                         f"{num(b['places_needed_mean'])} → {num(b['places_needed_mean'] + d['places_needed_mean'])}",
+                         f"{num(b['spare_places_mean'])} → {num(b['spare_places_mean'] + d['spare_places_mean'])}"])
+    if not rows:
+        return None
+    return Table(f"Where each option makes a difference: the {WHERE_ROWS} areas whose place-years over the window "
+                 "change most against the base",
+                 ["Option", "Area", "Unmet place-years: base → option", "Spare place-years: base → option"],
+                 rows, [False, False, True, True], widths=[24, 40, 18, 18])
 
 
 def _added_projects(comparison) -> Table | None:

@@ -169,8 +169,8 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
                      + join_words([f"{signed(v)} {k}" for k, v in places_by.items()]) + " places.")
     cost = data.programme_cost(results)
     if cost:
-        facts.append(f"Capital cost still to spend: {gbp(cost['council_mean'])} to the council (of "
-                     f"{gbp(cost['mean'])} in all) expected"
+        facts.append(f"Capital cost still to spend: {gbp(cost['council_mean'])} to the council's capital programme, "
+                     f"{gbp(cost['borrowing_mean'])} of it borrowing (of {gbp(cost['mean'])} in all) expected"
                      + (f" (90% of simulations {gbp_range(cost['council_low'], cost['council_high'])} to the council)"
                         if not is_blank(cost["council_low"]) else "") + ", cash"
                      + (f"; spending to date is not known for {join_words(cost['unknown'])}, so their whole cost is "
