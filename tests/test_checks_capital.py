@@ -178,8 +178,8 @@ def test_herefordshire_options_start_in_the_future():
             if project.status == "committed" and delivery_of(project, config.meta.as_at).state == "not_started":
                 assert project.start >= config.meta.as_at, (name, key, project.start)
                 checked += 1
-    assert checked == 9  # westfield (3 options), leominster (2), the free school, the bulge classrooms, St Joseph's
-    # bulge class, the Ashfield Park PAN reduction
+    assert checked == 10  # westfield (3 options), leominster (2), the free school, the bulge classrooms, St Joseph's
+    # bulge class, the Ashfield Park PAN reduction, Broadlands' places taken out of use
 
 
 def test_report_reads_opened_projects_as_opened(hereford_report):

@@ -240,39 +240,56 @@ def programme_chart(rows: list[ProgrammeRow], years: list[int], width: float = 7
 
 @dataclass(frozen=True)
 class OptionPoint:
-    """One option on the cost-against-risk chart: extra cost over the base [GBP], unmet place-years [place-years]."""
+    """One choice on the cost-against-risk chart: net extra council cost over the base [GBP], unmet place-years
+    avoided against the base [place-years]."""
 
     label: str
     extra_cost: float
-    unmet: float
+    avoided: float
     rank: int
 
 
 def options_tradeoff_chart(points: list[OptionPoint], width: float = 7.2) -> bytes:
-    """Extra cost over the base against expected unmet place-years over the appraisal window, one point per option."""
+    """Net extra cost over the base against unmet place-years avoided over the appraisal window, one point per choice;
+    both axes from zero. Points that (nearly) coincide share one label listing them."""
     with plt.rc_context(style.RC):
         fig, ax = plt.subplots(figsize=(width, 3.6))
         xs = np.array([p.extra_cost for p in points]) / 1e6
-        ys = np.array([p.unmet for p in points])
+        ys = np.array([p.avoided for p in points])
         ax.scatter(xs, ys, s=36, color=style.DEMAND, zorder=3)
-        x_span = float(np.ptp(xs)) or 1.0
-        y_span = float(np.ptp(ys)) or 1.0
-        placed: list[tuple[float, float]] = []
-        for p, x, y in sorted(zip(points, xs, ys), key=lambda t: t[0].rank):
-            # labels of points that (nearly) coincide are stacked, not overprinted
-            near = sum(1 for px, py in placed if abs(px - x) < 0.04 * x_span and abs(py - y) < 0.06 * y_span)
-            placed.append((x, y))
-            ax.annotate(f"{p.rank}. {textwrap.shorten(p.label, 28, placeholder='…')}", (x, y),
-                        xytext=(6, 4 - 10 * near), textcoords="offset points", fontsize=7.2)
-        ax.axvline(0, color=style.GRID, linewidth=0.8)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}m"))
-        ax.set_xlabel("Extra capital cost over the base, still to spend (mean of simulations)")
-        ax.set_ylabel("Unmet place-years\n(expected, appraisal window)")
+        x_span = max(float(np.ptp(np.append(xs, 0.0))), 0.1)
+        y_span = max(float(np.ptp(np.append(ys, 0.0))), 1.0)
+        groups: list[list[int]] = []
+        for i in sorted(range(len(points)), key=lambda k: points[k].rank):
+            for group in groups:
+                j = group[0]
+                if abs(xs[j] - xs[i]) < 0.03 * x_span and abs(ys[j] - ys[i]) < 0.04 * y_span:
+                    group.append(i)
+                    break
+            else:
+                groups.append([i])
+        low_x = min(0.0, float(xs.min()) if len(xs) else 0.0)
+        x_lim = (low_x - 0.03 * x_span, max(float(xs.max()) if len(xs) else 0.0, 0.0) + 0.6 * x_span)
+        per_point = (x_lim[1] - x_lim[0]) / (width * 0.84 * 72)  # data units per typographic point, roughly
+        boxes: list[tuple[float, float, float]] = []  # (x from, x to, y) of labels placed, in data units
+        for group in groups:
+            names = textwrap.shorten(", ".join(f"{points[k].rank}. {points[k].label}" for k in group), 70,
+                                     placeholder="…")
+            x, y = xs[group[0]], ys[group[0]]
+            start, end = x + 6 * per_point, x + (6 + 3.9 * len(names)) * per_point
+            # a label that would run into one already placed at about the same height goes below it
+            below = sum(1 for a, b, by in boxes if abs(by - y) < 0.05 * y_span and a < end and start < b)
+            boxes.append((start, end, y))
+            ax.annotate(names, (x, y), xytext=(6, 4 - 9 * below), textcoords="offset points", fontsize=7.2)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.1f}m"))
+        ax.set_xlabel("Net extra council cost over the base, after residual value (£m, mean of simulations)")
+        ax.set_ylabel("Unmet place-years avoided\n(expected, appraisal window)")
         ax.grid(color=style.GRID, linewidth=0.6)
         ax.set_axisbelow(True)
-        span = float(xs.max() - xs.min()) if len(xs) else 1.0
-        ax.set_xlim(float(xs.min()) - 0.05 * span - 0.1, float(xs.max()) + 0.45 * span + 0.1)
-        if len(ys):
-            ax.set_ylim(max(0.0, float(ys.min()) - 0.35 * y_span - 1), float(ys.max()) + 0.2 * y_span + 1)
+        ax.set_xlim(*x_lim)
+        low_y = min(0.0, float(ys.min()) if len(ys) else 0.0)
+        ax.set_ylim(low_y - 0.12 * y_span, max(float(ys.max()) if len(ys) else 0.0, 0.0) + 0.12 * y_span)
+        ax.axhline(0, color=style.GRID, linewidth=0.8)
+        ax.axvline(0, color=style.GRID, linewidth=0.8)
         fig.subplots_adjust(left=0.14, right=0.98, top=0.96, bottom=0.16)
         return style.png(fig, tight=True)

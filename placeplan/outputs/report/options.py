@@ -6,7 +6,7 @@ import pandas as pd
 
 from placeplan.outputs.report import charts
 from placeplan.outputs.report.blocks import Image, Table
-from placeplan.outputs.fmt import ay, gbp, gbp_range, is_blank, num, pct, signed
+from placeplan.outputs.fmt import ay, gbp, is_blank, num, pct, signed
 
 PHASES = ("primary", "secondary", "specialist")
 FUNDER_WORDS = {"council_borrowing": "its own borrowing", "basic_need_grant": "Basic Need grant",
@@ -77,11 +77,10 @@ def _choice_rows(order: pd.DataFrame, phases) -> list[list]:
             name.append(f"({pct(late)} of simulations open a project after the window)")
         bridge = _value(v, "temporary_places_cost_gbp", 0.0)
         per = v.get("cost_per_place_year_avoided_gbp")
-        council = [gbp(_value(v, "council_capital_cost_gbp_p50")),
-                   f"({gbp_range(v.get('council_capital_cost_gbp_p05'), v.get('council_capital_cost_gbp_p95'))})"]
+        council = [gbp(_value(v, "council_capital_cost_gbp_p50"))]
         if not is_blank(v.get("borrowing_cost_gbp_mean")):
             council.append(f"borrowing {gbp(v['borrowing_cost_gbp_mean'])}")
-        rows.append([name, [*unmet, f"(temporary places meanwhile: {gbp(bridge)})"] if bridge else unmet,
+        rows.append([name, [*unmet, f"(temporary places {gbp(bridge)})"] if bridge else unmet,
                      [num(_value(v, "avoided", 0.0))], chance, _spare(v), council, gbp(_value(v, "extra_cost_gbp")),
                      "–" if is_blank(per) else gbp(per), added or ["–"]])
     return rows
@@ -122,13 +121,11 @@ def options_section(comparison) -> dict:
     base = order[order["option"] == "base"].iloc[0].to_dict()
     table = Table(f"Choices ranked by net council cost per unmet place-year avoided against the base (appraisal "
                   f"window {window})",
-                  ["Option", f"Unmet place-years, {window} (expected)", "Avoided against the base",
-                   "Chance of any shortfall in the window", "Spare place-years in the window (expected)",
-                   "Council cost still to spend: median (90% range)",
-                   "Net extra council cost over the base, after residual value (mean)",
-                   "Net cost per unmet place-year avoided", "Places added (projects not yet open)"],
+                  ["Option", "Unmet place-years (expected)", "Avoided", "Chance of a shortfall",
+                   "Spare place-years (expected)", "Council cost to spend (median; borrowing)",
+                   "Net extra cost, after residual value", "Per place-year avoided", "Places added"],
                   _choice_rows(choices, phases), [False, *[True] * 8], css="options",
-                  widths=[21, 12, 7, 12, 11, 12, 9, 8, 8], strong_first=True)
+                  widths=[20, 12, 7, 11, 11, 11, 10, 10, 8], strong_first=True)
     what_if = None
     if len(what_ifs):
         what_if = Table("What-ifs against the base: what may happen to the plan, not chosen, so not ranked "
@@ -138,16 +135,16 @@ def options_section(comparison) -> dict:
                         _what_if_rows(what_ifs, base, phases), [False, True, True, True, True],
                         widths=[34, 18, 18, 14, 16], strong_first=True)
     points = [charts.OptionPoint(str(r["option"]), float(_value(r, "extra_cost_gbp", 0.0)),
-                                 float(r["unmet_total"]), int(r["rank"]) if not is_blank(r.get("rank")) else i + 1)
+                                 float(_value(r, "avoided", 0.0)), int(r["rank"]) if not is_blank(r.get("rank")) else i + 1)
               for i, (_, r) in enumerate(choices.iterrows())]
     first = choices.iloc[0]
-    alt = (f"Scatter chart of {len(points)} choices: net extra council cost over the base against expected unmet "
-           f"place-years over {window}. Ranked first: {first['option']}, net extra cost "
-           f"{gbp(first.get('extra_cost_gbp'))}, {num(first['unmet_total'])} unmet place-years. "
-           + "; ".join(f"{p.rank}. {p.label}: {gbp(p.extra_cost)}, {num(p.unmet)}" for p in points) + ".")
+    alt = (f"Scatter chart of {len(points)} choices: net extra council cost over the base against unmet place-years "
+           f"avoided over {window}. Ranked first: {first['option']}, net extra cost "
+           f"{gbp(first.get('extra_cost_gbp'))}, {num(_value(first, 'avoided', 0.0))} place-years avoided. "
+           + "; ".join(f"{p.rank}. {p.label}: {gbp(p.extra_cost)}, {num(p.avoided)} avoided" for p in points) + ".")
     image = Image(charts.options_tradeoff_chart(points), alt,
-                  "Cost against risk: each choice's net extra council cost over the base and the place-years still "
-                  "unmet; down and to the left is better.")
+                  "Cost against risk: each choice's net extra council cost over the base and the unmet place-years it "
+                  "avoids; up and to the left is better (the base sits at zero, zero).")
     info = comparison.run_info
     lives = (info.get("asset_life_years"), info.get("temporary_asset_life_years"))
     funders = [FUNDER_WORDS.get(f, f.replace("_", " ")) for f in info.get("council_funders", ())]
