@@ -78,3 +78,17 @@ def test_bad_values_are_blamed_on_their_override():
     assert str(caught.value.problems[0]).startswith("--set, policy.operating_margin: Input should be less")
     raw_problems = caught.value.problems
     assert len(raw_problems) == 1
+
+
+def test_an_option_sets_a_list_item_by_number_as_an_override_does():
+    from placeplan.scenario.options import apply_option
+    from placeplan.scenario.schema import Option
+
+    config = load_scenario(TOY).config
+    early = Option(description="admit early", changes={
+        "capital_projects.south_primary_expansion.places.0.admit_from": dt.date(2027, 9, 1),
+        "capital_projects.south_primary_expansion.places.0.admit_places": 15})
+    changed = apply_option(config.model_copy(update={"options": {"early": early}}), "early")
+    change = changed.capital_projects["south_primary_expansion"].places[0]
+    assert (change.admit_from, change.admit_places) == (dt.date(2027, 9, 1), 15)
+    assert (change.pan_before, change.pan_after, change.net_capacity_change) == (60, 90, 210)  # the rest kept
