@@ -340,3 +340,29 @@ def test_an_option_admitting_too_many_is_named_by_the_option(toy):
     found = admissions(toy, options={"early": over})
     assert [p.where for p in found] == [f"options.early.changes.{SOUTH}.places.0.admit_places"]
     assert "admit_places 45" in found[0].message and "expected at most 30" in found[0].message
+
+
+def test_herefordshire_aylestone_slip_with_the_intake_admitted_keeps_the_places_and_adds_the_admit_cost():
+    from placeplan import load_scenario
+    from placeplan.capacity.timeline import project_changes
+    from placeplan.capital.simulate import date_of_month_number, simulate_programme
+    from placeplan.pipeline import live_projects
+    from placeplan.scenario.options import apply_option
+
+    scenario = load_scenario(HEREFORDSHIRE)
+    results = {}
+    for name in ("aylestone_slips_a_year", "aylestone_slips_a_year_intake_admitted"):
+        changed = apply_option(scenario.config, name)
+        results[name] = simulate_programme(live_projects(changed), changed.programme, changed.meta.as_at, 200, 884)
+    late, admitted = results.values()
+    j = late.keys.index("aylestone_expansion")
+    # the block still opens in September 2028 in every draw; the intakes do not wait for it
+    assert {date_of_month_number(v) for v in admitted.opening[:, j]} == {dt.date(2028, 9, 1)}
+    assert (admitted.opening[:, j] == late.opening[:, j]).all()
+    # two temporary classrooms' worth (60 x £10,707) on top of the block's cash budget (with its overrun) in each
+    # draw, all paid by Basic Need
+    assert admitted.cost_gbp[:, j] == pytest.approx(late.cost_gbp[:, j] + 642_420)
+    assert admitted.by_funder(admitted.cost_gbp, "basic_need_grant")[:, j] == pytest.approx(admitted.cost_gbp[:, j])
+    project = apply_option(scenario.config, "aylestone_slips_a_year_intake_admitted").capital_projects
+    rows = project_changes({"aylestone_expansion": project["aylestone_expansion"]}, scenario.tables["schools"])
+    assert set(rows["fixed_year"]) == {2026} and set(rows["places"]) == {60.0}  # the whole PAN rise from 2026/27
