@@ -147,13 +147,14 @@ def test_herefordshire_states_as_at_december_2026(hereford_results):
         "leominster_special_school": ("not_started", "inferred"), "marlbrook_expansion": ("complete", "inferred")}
     assert all(p.start >= config.meta.as_at for p in config.capital_projects.values() if p.status == "proposed")
     # the only notes: planned openings the simulation makes nearly impossible, in options (the Aylestone slips' plan
-    # of September 2026 has passed; both replacements share the team, which pushes Leominster past September 2031)
+    # of September 2026 has passed, the intakes admitted or not; both replacements share the team, which pushes Leominster past September 2031)
     notes = programme_notes(config, "herefordshire.yaml")
     assert [n.where for n in notes] == [
         f"options.{name}.changes.capital_projects.{key}.planned_opening"
         for name, key in (("both_replacements", "leominster_special_school"),
                           ("aylestone_slips_a_term", "aylestone_expansion"),
-                          ("aylestone_slips_a_year", "aylestone_expansion"))]
+                          ("aylestone_slips_a_year", "aylestone_expansion"),
+                          ("aylestone_slips_a_year_intake_admitted", "aylestone_expansion"))]
     programme = hereford_results.capital.programme
     for key in ("peterchurch_rebuild", "aylestone_expansion"):
         assert (programme.opening_year[:, programme.keys.index(key)] == 2026).all()
