@@ -155,7 +155,7 @@ def test_an_admit_cost_is_added_to_the_outturn_cost_in_every_draw_and_split_by_f
     no_risk = run({"p": project(cash, places=admitted(admit_cost_gbp=150_000))}, draws=4)
     assert no_risk.cost_gbp[:, 0].tolist() == [2_150_000.0] * 4  # budget + admit cost exactly
     assert no_risk.to_spend_gbp[:, 0].tolist() == [2_150_000.0] * 4  # nothing spent yet
-    assert no_risk.council_cost_gbp[:, 0] == pytest.approx([0.3 * 2_150_000] * 4)
+    assert no_risk.by_funder(no_risk.cost_gbp, "council_borrowing")[:, 0] == pytest.approx([0.3 * 2_150_000] * 4)
     assert no_risk.by_funder(no_risk.cost_gbp, "basic_need_grant")[:, 0] == pytest.approx([0.7 * 2_150_000] * 4)
     # with overrun risk the budget overruns, the admit cost (cash at outturn) does not
     risky = {"cost_overrun": {"probability": 0.5, "min_share": 0.05, "mode_share": 0.1, "max_share": 0.2}}
