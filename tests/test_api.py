@@ -109,8 +109,12 @@ def test_options_can_change_demand_on_common_random_numbers(toy):
     assert same.equals(openings[result.openings["option"] == "base"].reset_index(drop=True))  # capital untouched
     # the named scenario (more homes and South late) is the file's own, loaded as placeplan run would load it
     assert summary.at["scenario:stretched", "description"] == "named scenario stretched: high_housing, late_south"
-    assert summary.at["scenario:stretched", "unmet_place_years_primary"] >= summary.at["more_homes",
-                                                                                      "unmet_place_years_primary"]
+    # the same homes, South's expansion a year late: more unmet primary place-years, and South opens a year later
+    assert summary.at["scenario:stretched", "unmet_place_years_primary"] > summary.at["more_homes",
+                                                                                     "unmet_place_years_primary"]
+    south = result.openings[result.openings["project"] == "south_primary_expansion"].set_index("option")
+    for column in ("opening_year_p05", "opening_year_p50", "opening_year_p95"):
+        assert south.at["scenario:stretched", column] == south.at["more_homes", column] + 1
 
 
 def test_an_option_that_points_at_another_table_reads_it(toy_copy):

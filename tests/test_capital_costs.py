@@ -141,3 +141,50 @@ def test_stage_starts_are_taken_back_from_handover_with_risk_delays():
     assert starts[0].tolist() == [3.0, 9.0, 16.0]
     assert starts[1].tolist() == [0.0, 4.0, 8.0]  # not handed over: back from the horizon (20), never before as_at
     assert inflation_factor(-5.0, 0.04) == 1.0 and inflation_factor(24.0, 0.04) == pytest.approx(1.0816)
+
+
+def admitted(**extra) -> list[dict]:
+    """A PAN rise 60 -> 90 admitted from September 2027, before the building, with ``extra`` fields."""
+    return [dict(provision="primary", net_capacity_change=210, pan_before=60, pan_after=90, phasing="by_year_group",
+                 admit_from=dt.date(2027, 9, 1), admit_places=30, **extra)]
+
+
+def test_an_admit_cost_is_added_to_the_outturn_cost_in_every_draw_and_split_by_funder():
+    # Cash budget £2m, 70% Basic Need, 30% council; admitting early costs £150,000 (two temporary classrooms, say).
+    cash = {"estimate_gbp": 2e6, "basis": "cash_budget", "price_date": dt.date(2025, 1, 1),
+            "funders": {"basic_need_grant": 0.7, "council_borrowing": 0.3}}
+    plain = run({"p": project(cash, places=admitted())}, draws=4)
+    assert plain.cost_gbp[:, 0].tolist() == [2e6] * 4  # no admit cost given: none
+    no_risk = run({"p": project(cash, places=admitted(admit_cost_gbp=150_000))}, draws=4)
+    assert no_risk.cost_gbp[:, 0].tolist() == [2_150_000.0] * 4  # budget + admit cost exactly
+    assert no_risk.to_spend_gbp[:, 0].tolist() == [2_150_000.0] * 4  # nothing spent yet
+    assert no_risk.by_funder(no_risk.cost_gbp, "council_borrowing")[:, 0] == pytest.approx([0.3 * 2_150_000] * 4)
+    assert no_risk.by_funder(no_risk.cost_gbp, "basic_need_grant")[:, 0] == pytest.approx([0.7 * 2_150_000] * 4)
+    # with overrun risk the budget overruns, the admit cost (cash at outturn) does not
+    risky = {"cost_overrun": {"probability": 0.5, "min_share": 0.05, "mode_share": 0.1, "max_share": 0.2}}
+    over = run({"p": project(cash, places=admitted(admit_cost_gbp=150_000), risks=risky)}, draws=50)
+    bare = run({"p": project(cash, places=admitted(), risks=risky)}, draws=50)  # same draws (same key and seed)
+    share = bare.cost_gbp[:, 0] / 2e6 - 1  # each draw's overrun
+    assert (share > 0).any() and (share == 0).any()
+    assert over.cost_gbp[:, 0] == pytest.approx(2e6 * (1 + share) + 150_000)
+
+
+def test_an_admit_cost_counts_once_spent_to_date_is_subtracted():
+    # Opened (the building) with £1.5m of a £2m budget spent: still to spend 2m + 0.1m - 1.5m.
+    cash = {"estimate_gbp": 2e6, "basis": "cash_budget", "price_date": dt.date(2025, 1, 1)}
+    result = run({"p": project(cash, places=admitted(admit_cost_gbp=100_000), start=dt.date(2025, 1, 1),
+                               delivery={"state": "opened", "opened": dt.date(2026, 9, 1), "spent_gbp": 1.5e6})})
+    assert result.cost_gbp[0, 0] == 2.1e6 and result.to_spend_gbp[0, 0] == pytest.approx(0.6e6)
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(admit_cost_gbp=5000.0), "admit_cost_gbp given without admit_from"),
+    (dict(admit_from=dt.date(2027, 9, 1), admit_cost_gbp=-1.0), "greater than or equal to 0"),
+    (dict(admit_from=dt.date(2027, 9, 1), admit_cost_gbp=float("inf")), "finite number"),
+    (dict(admit_from=dt.date(2027, 9, 1), admit_places=-30), "greater than or equal to 0"),
+])
+def test_bad_admit_fields_are_refused(change, words):
+    from placeplan.scenario.schema import PlaceChange
+
+    with pytest.raises(ValidationError, match=words):
+        PlaceChange(provision="primary", net_capacity_change=210, **change)

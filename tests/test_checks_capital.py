@@ -147,13 +147,14 @@ def test_herefordshire_states_as_at_december_2026(hereford_results):
         "leominster_special_school": ("not_started", "inferred"), "marlbrook_expansion": ("complete", "inferred")}
     assert all(p.start >= config.meta.as_at for p in config.capital_projects.values() if p.status == "proposed")
     # the only notes: planned openings the simulation makes nearly impossible, in options (the Aylestone slips' plan
-    # of September 2026 has passed; both replacements share the team, which pushes Leominster past September 2031)
+    # of September 2026 has passed, the intakes admitted or not; both replacements share the team, which pushes Leominster past September 2031)
     notes = programme_notes(config, "herefordshire.yaml")
     assert [n.where for n in notes] == [
         f"options.{name}.changes.capital_projects.{key}.planned_opening"
         for name, key in (("both_replacements", "leominster_special_school"),
                           ("aylestone_slips_a_term", "aylestone_expansion"),
-                          ("aylestone_slips_a_year", "aylestone_expansion"))]
+                          ("aylestone_slips_a_year", "aylestone_expansion"),
+                          ("aylestone_slips_a_year_intake_admitted", "aylestone_expansion"))]
     programme = hereford_results.capital.programme
     for key in ("peterchurch_rebuild", "aylestone_expansion"):
         assert (programme.opening_year[:, programme.keys.index(key)] == 2026).all()
@@ -280,3 +281,89 @@ def test_herefordshire_aylestone_slips_move_the_simulated_opening():
     # next September intake; a year's slip (handover early 2028) the one after
     assert openings == {"base": {dt.date(2026, 9, 1)}, "aylestone_slips_a_term": {dt.date(2027, 9, 1)},
                         "aylestone_slips_a_year": {dt.date(2028, 9, 1)}}
+
+
+def admissions(toy, options=None, **places):
+    """check_admissions on the toy with South Primary's place change (PAN 60 -> 90, 210 places) changed."""
+    from placeplan.scenario.checks_capital import check_admissions
+
+    data = toy.config.capital_projects["south_primary_expansion"].model_dump()
+    data["places"] = [dict(data["places"][0], **places)]
+    kind = data["places"][0].pop("kind", None)
+    if kind:
+        data["kind"] = kind
+    projects = dict(toy.config.capital_projects, south_primary_expansion=CapitalProject.model_validate(data))
+    config = toy.config.model_copy(update={"capital_projects": projects, "options": options or {}})
+    return check_admissions(CheckInput(config, dict(toy.tables), {}, "toy.yaml"))
+
+
+def test_admit_places_beyond_a_pan_rise_are_refused_naming_the_key(toy):
+    from_2026 = dt.date(2026, 9, 1)
+    assert admissions(toy, admit_from=from_2026, admit_places=30) == []  # the whole PAN rise: fine
+    assert admissions(toy, admit_from=from_2026) == []  # blank: the whole change
+    found = admissions(toy, admit_from=from_2026, admit_places=31)
+    assert [p.where for p in found] == [f"{SOUTH}.places.0.admit_places"]
+    assert found[0].message == ("admit_places 31 is more than the change's 30 places a year group (pan_after - "
+                                "pan_before = 90 - 60; expected at most 30)")
+    assert checks.check_admissions in checks.CHECKS
+
+
+def test_admit_places_are_checked_against_the_year_groups_the_school_teaches(toy):
+    # 150 places all at once at South High, which teaches Years 7-11 only: 30 a year group (not 150 / 7)
+    from placeplan.scenario.checks_capital import admission_problems
+
+    def found(admit_places):
+        project = CapitalProject.model_validate(dict(
+            name="South High block", school_id="200002", kind="expansion", status="committed",
+            start=dt.date(2026, 1, 1), planned_opening=dt.date(2027, 9, 1),
+            places=[{"provision": "secondary", "net_capacity_change": 150, "admit_from": dt.date(2026, 9, 1),
+                     "admit_places": admit_places}]))
+        return admission_problems("block", project, toy.tables["schools"], "toy.yaml")
+
+    assert found(30) == []
+    assert [p.where for p in found(31)] == ["capital_projects.block.places.0.admit_places"]
+    assert "(net_capacity_change 150 over 5 year groups; expected at most 30)" in found(31)[0].message
+
+
+def test_admitting_early_into_places_taken_out_is_refused(toy):
+    from_2026 = dt.date(2026, 9, 1)
+    found = admissions(toy, admit_from=from_2026, kind="reduction")
+    assert [p.where for p in found] == [f"{SOUTH}.places.0.admit_from"]
+    assert "on a reduction" in found[0].message and "expected no admit_from" in found[0].message
+    found = admissions(toy, admit_from=from_2026, net_capacity_change=-210, pan_before=90, pan_after=60)
+    assert [p.where for p in found] == [f"{SOUTH}.places.0.admit_from"]
+    assert "removes places (net_capacity_change -210" in found[0].message
+
+
+def test_an_option_admitting_too_many_is_named_by_the_option(toy):
+    over = Option(description="admit early", changes={
+        f"{SOUTH}.places.0.admit_from": dt.date(2026, 9, 1), f"{SOUTH}.places.0.admit_places": 45})
+    found = admissions(toy, options={"early": over})
+    assert [p.where for p in found] == [f"options.early.changes.{SOUTH}.places.0.admit_places"]
+    assert "admit_places 45" in found[0].message and "expected at most 30" in found[0].message
+
+
+def test_herefordshire_aylestone_slip_with_the_intake_admitted_keeps_the_places_and_adds_the_admit_cost():
+    from placeplan import load_scenario
+    from placeplan.capacity.timeline import project_changes
+    from placeplan.capital.simulate import date_of_month_number, simulate_programme
+    from placeplan.pipeline import live_projects
+    from placeplan.scenario.options import apply_option
+
+    scenario = load_scenario(HEREFORDSHIRE)
+    results = {}
+    for name in ("aylestone_slips_a_year", "aylestone_slips_a_year_intake_admitted"):
+        changed = apply_option(scenario.config, name)
+        results[name] = simulate_programme(live_projects(changed), changed.programme, changed.meta.as_at, 200, 884)
+    late, admitted = results.values()
+    j = late.keys.index("aylestone_expansion")
+    # the block still opens in September 2028 in every draw; the intakes do not wait for it
+    assert {date_of_month_number(v) for v in admitted.opening[:, j]} == {dt.date(2028, 9, 1)}
+    assert (admitted.opening[:, j] == late.opening[:, j]).all()
+    # two temporary classrooms' worth (60 x £10,707) on top of the block's cash budget (with its overrun) in each
+    # draw, all paid by Basic Need
+    assert admitted.cost_gbp[:, j] == pytest.approx(late.cost_gbp[:, j] + 642_420)
+    assert admitted.by_funder(admitted.cost_gbp, "basic_need_grant")[:, j] == pytest.approx(admitted.cost_gbp[:, j])
+    project = apply_option(scenario.config, "aylestone_slips_a_year_intake_admitted").capital_projects
+    rows = project_changes({"aylestone_expansion": project["aylestone_expansion"]}, scenario.tables["schools"])
+    assert set(rows["fixed_year"]) == {2026} and set(rows["places"]) == {60.0}  # the whole PAN rise from 2026/27

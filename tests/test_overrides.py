@@ -40,7 +40,8 @@ def test_python_tags_are_refused():
 def test_scenario_applies_overrides_in_order():
     scenario = load_scenario(TOY, "stretched")
     assert scenario.config.housing.delivery_factor == 1.5
-    assert scenario.config.capital_projects["south_primary_expansion"].planned_opening == dt.date(2028, 9, 1)
+    south = scenario.config.capital_projects["south_primary_expansion"]
+    assert south.delay_months == 12 and south.planned_opening == dt.date(2027, 9, 1)  # a slip; the plan stays
     assert scenario.applied == ("override:high_housing", "override:late_south")
     assert scenario.name == "toy_council-stretched"
 
@@ -78,3 +79,38 @@ def test_bad_values_are_blamed_on_their_override():
     assert str(caught.value.problems[0]).startswith("--set, policy.operating_margin: Input should be less")
     raw_problems = caught.value.problems
     assert len(raw_problems) == 1
+
+
+def test_an_option_sets_a_list_item_by_number_as_an_override_does():
+    from placeplan.scenario.options import apply_option
+    from placeplan.scenario.schema import Option
+
+    config = load_scenario(TOY).config
+    early = Option(description="admit early", changes={
+        "capital_projects.south_primary_expansion.places.0.admit_from": dt.date(2027, 9, 1),
+        "capital_projects.south_primary_expansion.places.0.admit_places": 15})
+    changed = apply_option(config.model_copy(update={"options": {"early": early}}), "early")
+    change = changed.capital_projects["south_primary_expansion"].places[0]
+    assert (change.admit_from, change.admit_places) == (dt.date(2027, 9, 1), 15)
+    assert (change.pan_before, change.pan_after, change.net_capacity_change) == (60, 90, 210)  # the rest kept
+
+
+def test_late_south_opens_a_year_later_than_the_base():
+    from placeplan.capital.simulate import date_of_month_number, simulate_programme
+    from placeplan.pipeline import live_projects
+
+    def openings(name, sets=()):
+        config = load_scenario(TOY, name, list(sets)).config
+        result = simulate_programme(live_projects(config), config.programme, config.meta.programme_date, 50, 1)
+        return result.opening[:, result.keys.index("south_primary_expansion")]
+
+    # by hand, with fixed durations (design 6 months, construction 12; the toy has no risks): from 1 January 2026
+    # handover July 2027, open September 2027 as planned; 12 months later to start, handover July 2028, open
+    # September 2028
+    fixed = [(f"capital_projects.south_primary_expansion.stages.{k}.{f}", months)
+             for k, months in ((0, 6), (1, 12)) for f in ("min_months", "mode_months", "max_months")]
+    assert {date_of_month_number(v) for v in openings(None, fixed)} == {dt.date(2027, 9, 1)}
+    assert {date_of_month_number(v) for v in openings("late_south", fixed)} == {dt.date(2028, 9, 1)}
+    # with the toy's own durations, every draw opens exactly a year later (same random numbers)
+    base, late = openings(None), openings("late_south")
+    assert len(set(base)) > 1 and (late - base == 12).all()

@@ -31,7 +31,8 @@ from placeplan.capacity.base import AREA_COLUMN
 from placeplan.capacity.places import PROVISION_NCYS, taught_ncys
 from placeplan.scenario.schema import CapitalProject
 
-__all__ = ["AREA_COLUMN", "PlacesTimeline", "new_school_id", "new_schools", "places_timeline", "project_changes"]
+__all__ = ["AREA_COLUMN", "PlacesTimeline", "change_year_groups", "new_school_id", "new_schools", "places_per_year_group",
+           "places_timeline", "project_changes"]
 
 
 def new_school_id(project: str) -> str:
@@ -55,32 +56,44 @@ def project_changes(projects: dict[str, CapitalProject], schools: pd.DataFrame) 
     for key, project in projects.items():
         known = project.school_id is not None and project.school_id in by_id.index
         school_id = project.school_id if known else new_school_id(key)
+        school = by_id.loc[project.school_id] if known else None
         for change in project.places:
+            groups = change_year_groups(change, school)
+            per = places_per_year_group(change, len(groups))
             if change.provision not in PROVISION_NCYS:
-                rows += _admitted(change, [(key, school_id, change.provision, -1, float(change.net_capacity_change), 0,
-                                            change.phasing, change.temporary)])
+                rows += _admitted(change, [(key, school_id, change.provision, -1, per, 0, change.phasing,
+                                            change.temporary)])
                 continue
-            if known:
-                school = by_id.loc[project.school_id]
-                taught = taught_ncys(change.provision, int(school["ncy_low"]), int(school["ncy_high"]))
-            else:
-                taught = list(PROVISION_NCYS[change.provision])
-            if change.phasing == "all_at_once":
-                per = change.net_capacity_change / len(taught)
-                mine = [(key, school_id, change.provision, g, per, 0, change.phasing, change.temporary)
-                        for g in taught]
-            elif change.phasing == "by_year_group":
-                per = (change.pan_after - change.pan_before
-                       if change.pan_after is not None and change.pan_before is not None
-                       else change.net_capacity_change / len(taught))
-                mine = [(key, school_id, change.provision, g, float(per), i, change.phasing, change.temporary)
-                        for i, g in enumerate(taught)]
-            else:  # bulge: one class moving up
-                mine = [(key, school_id, change.provision, g, float(change.net_capacity_change), i,
-                         change.phasing, change.temporary) for i, g in enumerate(taught)]
-            rows += _admitted(change, mine)
+            offsets = [0] * len(groups) if change.phasing == "all_at_once" else range(len(groups))
+            rows += _admitted(change, [(key, school_id, change.provision, g, per, i, change.phasing, change.temporary)
+                                       for g, i in zip(groups, offsets)])
     return pd.DataFrame(rows, columns=["project", "school_id", "provision", "ncy", "places", "offset", "phasing",
                                        "temporary", "fixed_year"])
+
+
+def change_year_groups(change, school: pd.Series | Mapping | None) -> list[int]:
+    """Year groups (NCY) a change's places go to: those its school teaches in the change's provision (``school``:
+    its row of the schools table, with ``ncy_low`` and ``ncy_high``; None for a school not in it: every year group
+    of the provision); ``[-1]`` for specialist places, which have no year groups."""
+    if change.provision not in PROVISION_NCYS:
+        return [-1]
+    if school is None:
+        return list(PROVISION_NCYS[change.provision])
+    return list(taught_ncys(change.provision, int(school["ncy_low"]), int(school["ncy_high"])))
+
+
+def places_per_year_group(change, year_groups: int) -> float:
+    """Places a change adds to each year group it reaches, over ``year_groups`` year groups [places]:
+    ``by_year_group`` the PAN change (``pan_after - pan_before``; else ``net_capacity_change / year_groups``);
+    ``all_at_once`` ``net_capacity_change / year_groups``; ``bulge`` the whole change (one class moving up);
+    specialist places (no year groups) the whole change."""
+    if change.provision not in PROVISION_NCYS:
+        return float(change.net_capacity_change)
+    if change.phasing == "by_year_group" and change.pan_after is not None and change.pan_before is not None:
+        return float(change.pan_after - change.pan_before)
+    if change.phasing == "bulge":
+        return float(change.net_capacity_change)
+    return change.net_capacity_change / year_groups
 
 
 def _admitted(change, rows: list[tuple]) -> list[tuple]:

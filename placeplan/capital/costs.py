@@ -14,6 +14,10 @@ Stages already begun at ``as_at`` spent their money at the start of the stage un
 ``as_at`` when none is (an upper bound). Spend shares that do not sum to 1 are rescaled to; with none given, the
 whole cost is spent midway between the first stage's start and handover (a stated approximation).
 
+Admitting pupils early (a place change's ``admit_from``) may have its own cost, ``admit_cost_gbp``: the temporary or
+existing space used until the building opens, in cash at outturn. It is added to the project's outturn cost as it
+is in every draw (``admit_cost``: no inflation, no overrun) and paid by the project's funders.
+
 Who pays: ``Cost.funders`` (shares or amounts), else the project's ``funding_source`` pays all
 (``FUNDING_SOURCE_FUNDERS``). Every cost figure is split by funder in the same proportions (an overrun too: a
 simplification, since a grant is often fixed and the council meets the overrun). The council's own cost is the share
@@ -130,6 +134,12 @@ def live_cost(cost: Cost, as_at: dt.date, rate: float, overrun: np.ndarray, star
     if len(ahead_weights):
         factor = factor + (ahead_weights[None, :] * inflation_factor(offset + starts, rate)).sum(axis=1)
     return base * factor
+
+
+def admit_cost(places) -> float:
+    """Cost of admitting pupils early, into temporary or existing space until the building opens: the sum of the
+    place changes' ``admit_cost_gbp`` [GBP, cash, at outturn: never inflated, no overrun; 0 if none]."""
+    return float(sum(change.admit_cost_gbp or 0.0 for change in places))
 
 
 def to_spend(cost: np.ndarray, spent: float | None, complete: bool) -> np.ndarray:

@@ -271,7 +271,7 @@ class ProgrammeResult:
         already open, which are not simulated)
     opening : (draw, project) absolute month number of opening (first of the opening month), NaN if never
     opening_year : (draw, project) academic year the places open in, -1 if never [academic year]
-    cost_gbp : (draw, project) outturn cost, all funders [GBP, cash: ``capital.costs``]
+    cost_gbp : (draw, project) outturn cost, all funders, any admit cost included [GBP, cash: ``capital.costs``]
     to_spend_gbp : (draw, project) cost still to spend: outturn cost - spent to date, at least 0; a complete
         project whose spending is not known has nothing left to spend [GBP]
     funders : funder names, in column order of ``funder_share`` (``scenario.schema.FUNDERS``)
@@ -318,8 +318,11 @@ def simulate_programme(projects: dict[str, CapitalProject], programme: Programme
     Projects opened or complete at ``as_at`` open on their recorded date in every draw, with no draws (nor
     cost overrun); the others are simulated from ``as_at``. Withdrawn projects are left out (pass only the
     projects to simulate). Outturn cost (``capital.costs``): a cash budget × (1 + overrun); an estimate × (1 + overrun)
-    inflated from its price date to each stage's spend; an opened or complete project what it cost. Cost still to
-    spend: outturn cost − spent to date. Both split by funder (``funder_share``).
+    inflated from its price date to each stage's spend; an opened or complete project what it cost; plus, in every
+    draw, the place changes' ``admit_cost_gbp`` (the temporary or existing space used from ``admit_from`` until the
+    building opens: cash at outturn, never inflated, no overrun; ``costs.admit_cost``). Cost still to spend: outturn
+    cost (the admit cost included) − spent to date, when recorded (``costs.to_spend``, as for the building alone).
+    Both split by funder (``funder_share``: the admit cost is paid by the project's funders in the same shares).
     """
     states = {k: delivery_of(p, as_at) for k, p in projects.items()}
     live = {k: p for k, p in projects.items() if states[k].state not in OPEN_STATES}
@@ -349,13 +352,17 @@ def simulate_programme(projects: dict[str, CapitalProject], programme: Programme
     left = np.zeros((draws, len(keys)))
     for j, key in enumerate(keys):
         project = projects[key]
-        if project.cost is None:
+        admit = costs.admit_cost(project.places)
+        if project.cost is None and admit == 0:
             continue
-        if key in live:
+        if project.cost is None:
+            pass  # only the admit cost
+        elif key in live:
             i = list(live).index(key)
             cost[:, j] = _live_cost(project, plans[i], sampled, i, handover_live[:, i], programme, as_at, horizon)
         else:
             cost[:, j] = project.cost.estimate_gbp  # what it cost: no inflation, no overrun
+        cost[:, j] += admit  # cash at outturn, the same in every draw
         left[:, j] = costs.to_spend(cost[:, j], spent_to_date(project, as_at), states[key].state == "complete")
     shares = np.array([costs.funder_shares(p.cost, p.funding_source) for p in projects.values()]).reshape(
         len(keys), len(FUNDERS))

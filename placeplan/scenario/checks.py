@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from placeplan.errors import Problem
-from placeplan.scenario.checks_capital import check_delivery_states, check_places_before
+from placeplan.scenario.checks_capital import check_admissions, check_delivery_states, check_places_before
 from placeplan.scenario.checks_places import CHECKS as PLACE_CHECKS
 from placeplan.scenario.columns import ALL_TABLES, COUNT_COLUMNS
 from placeplan.scenario.schema import ScenarioFile
@@ -400,6 +400,7 @@ CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
     check_project_dates,
     check_delivery_states,
     check_places_before,
+    check_admissions,
     check_options,
     check_scap_commentary,
 )

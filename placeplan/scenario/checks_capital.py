@@ -8,7 +8,8 @@ problem names the key. ``programme_notes`` finds what is allowed but worth telli
 a stage that has already outlasted its longest duration, and a planned opening the stage durations make nearly
 impossible (``checks_timing``). ``check_places_before`` refuses a live project's ``pan_before`` or
 ``capacity_before`` that disagrees with the capacity table; ``delivery_problems`` a ``delay_months`` on a project
-already opened or complete.
+already opened or complete; ``check_admissions`` an ``admit_from`` on places taken out and ``admit_places`` larger
+than the change's places per year group.
 """
 
 from __future__ import annotations
@@ -199,6 +200,79 @@ def check_places_before(inp) -> list[Problem]:
             continue  # same places as the scenario's own project: already checked
         problems += places_before_problems(key, project, as_at, capacity, inp.scenario_file, table_file,
                                            f"options.{name}.changes.")
+    return problems
+
+
+def admission_problems(key: str, project: CapitalProject, schools, file: str, prefix: str = "") -> list[Problem]:
+    """A project's early admissions (``admit_from``, ``admit_places``) against its place changes.
+
+    Refused: ``admit_from`` on a ``reduction`` project or on a change that removes places (nobody is admitted early
+    into places taken out), and ``admit_places`` more than the change's places per year group as the places timeline
+    lands them (``capacity.timeline.places_per_year_group``: a PAN rise ``pan_after - pan_before``, else
+    ``net_capacity_change`` spread over the year groups its school teaches, from ``schools``, the schools table, or
+    every year group of the provision for a school not in it). Keys are ``{prefix}capital_projects.{key}.places.{i}.…``.
+    """
+    from placeplan.capacity.timeline import change_year_groups, places_per_year_group  # not at import: a cycle
+
+    where = f"{prefix}capital_projects.{key}"
+    school = None
+    if schools is not None and project.school_id is not None:
+        rows = schools[schools["school_id"].astype(str) == str(project.school_id)]
+        school = rows.iloc[0] if not rows.empty else None
+    out = []
+    for i, change in enumerate(project.places):
+        if change.admit_from is None:
+            continue
+        at = f"{where}.places.{i}"
+        if project.kind == "reduction":
+            out.append(Problem(file, f"{at}.admit_from",
+                               f"admit_from {change.admit_from} on a reduction (kind: reduction takes places out: "
+                               "nobody is admitted early into them; expected no admit_from)"))
+            continue
+        if change.net_capacity_change < 0:
+            out.append(Problem(file, f"{at}.admit_from",
+                               f"admit_from {change.admit_from} on a change that removes places (net_capacity_change "
+                               f"{change.net_capacity_change}; expected admit_from only on a change that adds places)"))
+            continue
+        if change.admit_places is None:
+            continue
+        groups = change_year_groups(change, school)
+        per = places_per_year_group(change, len(groups))
+        if change.admit_places > per + 1e-9:
+            out.append(Problem(file, f"{at}.admit_places",
+                               f"admit_places {change.admit_places} is more than the change's {per:g} places a year "
+                               f"group ({_per_year_group_rule(change, len(groups))}; expected at most {per:g})"))
+    return out
+
+
+def _per_year_group_rule(change, year_groups: int) -> str:
+    from placeplan.capacity.timeline import change_year_groups
+
+    if change_year_groups(change, None) == [-1]:
+        return f"net_capacity_change {change.net_capacity_change}: specialist places have no year groups"
+    if change.phasing == "by_year_group" and change.pan_after is not None and change.pan_before is not None:
+        return f"pan_after - pan_before = {change.pan_after} - {change.pan_before}"
+    if change.phasing == "bulge":
+        return f"a bulge class of net_capacity_change {change.net_capacity_change}"
+    return f"net_capacity_change {change.net_capacity_change} over {year_groups} year groups"
+
+
+def check_admissions(inp) -> list[Problem]:
+    """Early admissions only into places added, and no more a year group than the change adds, in the scenario and
+    its options' changed projects (``admission_problems``)."""
+    config = inp.config
+    if config is None:
+        return []
+    schools = inp.tables.get("schools")
+    problems = []
+    for key, project in config.capital_projects.items():
+        problems += admission_problems(key, project, schools, inp.scenario_file)
+    for name, key, project in _changed_projects(config, inp.scenario_file):
+        before = config.capital_projects.get(key)
+        if (before is not None and before.places == project.places and before.school_id == project.school_id
+                and before.kind == project.kind):
+            continue  # the scenario's own project's admissions: already checked
+        problems += admission_problems(key, project, schools, inp.scenario_file, f"options.{name}.changes.")
     return problems
 
 

@@ -28,7 +28,7 @@ def apply_option(config: ScenarioFile, name: str, file: str = "scenario") -> Sce
     if name not in config.options:
         known = ", ".join([BASE_OPTION, *config.options])
         raise ScenarioError([Problem(file, "options", f"unknown option {name!r} (expected one of: {known})")])
-    tree = config.model_dump(mode="python")
+    tree = _lists(config.model_dump(mode="python"))  # lists, not tuples: a change may name an item (places.0.…)
     problems = []
     for key, value in flatten(config.options[name].changes).items():
         try:
@@ -42,6 +42,16 @@ def apply_option(config: ScenarioFile, name: str, file: str = "scenario") -> Sce
     except ValidationError as exc:
         raise ScenarioError([Problem(file, f"options.{name}.changes.{'.'.join(map(str, e['loc']))}", e["msg"])
                              for e in exc.errors()]) from None
+
+
+def _lists(node):
+    """A dumped settings tree with its tuples as lists, so that ``set_key`` can set a list item by number, as an
+    override does on the YAML."""
+    if isinstance(node, dict):
+        return {key: _lists(value) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_lists(value) for value in node]
+    return node
 
 
 def check_options(config: ScenarioFile, file: str) -> list[Problem]:

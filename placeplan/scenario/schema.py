@@ -293,14 +293,23 @@ class PlaceChange(Model):
     follows the simulated opening. Blank: every place waits for the simulated opening. The project's
     `planned_opening` stays its plan (the chance of opening on time compares the building's simulated opening
     with it)."""
-    admit_places: int | None = None
+    admit_places: int | None = Field(default=None, ge=0)
     """With `admit_from`: places per year group admitted from that date [places; blank: the whole change per year
-    group, i.e. `pan_after - pan_before` for a PAN rise, or `net_capacity_change` spread over the year groups]."""
+    group, i.e. `pan_after - pan_before` for a PAN rise, or `net_capacity_change` spread over the year groups].
+    `placeplan validate` refuses more than the change's places per year group, and `admit_from` on a reduction or
+    on a change that removes places."""
+    admit_cost_gbp: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    """With `admit_from`: the cost of the temporary or existing space used from `admit_from` until the building
+    opens [GBP, cash, at outturn: never inflated, no overrun risk], paid by the project's funders in the same shares
+    as its cost; added to the project's outturn cost in every draw (and so to its cost still to spend). Blank: none."""
 
     @model_validator(mode="after")
     def _admission(self) -> PlaceChange:
         if self.admit_places is not None and self.admit_from is None:
             raise ValueError("admit_places given without admit_from (expected the date pupils are admitted from)")
+        if self.admit_cost_gbp is not None and self.admit_from is None:
+            raise ValueError("admit_cost_gbp given without admit_from (expected the date pupils are admitted from "
+                             "into the space it pays for)")
         return self
 
 
