@@ -121,10 +121,12 @@ def _load(args, err: Console):
     try:
         scenario = load_scenario(path, args.scenario_name, sets)
         _check_rebase(scenario)
-        return scenario
     except ScenarioError as exc:
         err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         return None
+    if scenario.notes and args.command != "validate":  # validate lists them with its own notes
+        err.print("\n".join(f"note: {n}" for n in scenario.notes), highlight=False, markup=False, soft_wrap=True)
+    return scenario
 
 
 def _check_rebase(scenario) -> None:
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         out.print(f"As at {meta.as_at}: base year {academic_year_label(meta.base_year)}, "
                   f"{_estimated_note(scenario)}projected from {academic_year_label(meta.base_year + 1)}.",
                   highlight=False)
-        notes = programme_notes(scenario.config, display_path(scenario.path))
+        notes = list(scenario.notes) + programme_notes(scenario.config, display_path(scenario.path))
         if notes:
             out.print(f"{len(notes)} note{'s' if len(notes) != 1 else ''} (not problems):\n"
                       + "\n".join(f"  - {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)

@@ -31,10 +31,15 @@ def test_parse_set_reads_yaml_scalars_safely():
 
 
 def test_python_tags_are_refused():
-    import yaml
-
-    with pytest.raises(yaml.YAMLError):
+    with pytest.raises(ValueError, match=r"--set a: .*the tag !!python/object/apply:os.system is not allowed"):
         parse_set("a=!!python/object/apply:os.system ['echo hacked']")
+
+
+def test_set_values_that_are_not_yaml_name_the_key():
+    with pytest.raises(ValueError, match=r"--set meta\.title: the value '\[unclosed' cannot be used: not valid YAML"):
+        parse_set("meta.title=[unclosed")
+    with pytest.raises(ValueError, match=r"--set meta\.as_at: .*'2026-13-45' is not a real date"):
+        parse_set("meta.as_at=2026-13-45")
 
 
 def test_scenario_applies_overrides_in_order():

@@ -20,12 +20,17 @@ def test_clean_table_is_typed():
 
 
 def test_missing_and_unknown_columns():
-    _, problems = typed_table(table("academic_year,planning_area,ncy,number\n2022,1,0,40\n"), PUPILS, "p.csv")
+    notes = []
+    _, problems = typed_table(table("academic_year,planning_area,ncy,number\n2022,1,0,40\n"), PUPILS, "p.csv",
+                              notes)
     messages = [p.message for p in problems]
     # nor is required; source is optional and may be left out
     assert any(m.startswith("missing column nor (expected columns: academic_year") for m in messages)
     assert not any("source" in m.split("(")[0] for m in messages)
-    assert any(m.startswith("unknown column 'number'") for m in messages)
+    # an extra column is a note, not a problem: it is left out
+    assert not any("number" in m for m in messages)
+    assert notes == ["p.csv: column 'number' not used (not among the expected columns: academic_year, "
+                     "planning_area, ncy, nor, source)"], notes
 
 
 def test_mistyped_and_blank_cells_name_their_row():

@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from placeplan.errors import Problem, ScenarioError
 from placeplan.scenario import columns
 from placeplan.scenario.as_at import resolve_dates
 from placeplan.scenario.checks import CheckInput, check_referenced_files, run_checks
+from placeplan.scenario.encoding import DecodeError, decode_bytes
 from placeplan.scenario.overrides import apply_overrides, scenario_overrides
 from placeplan.scenario.schema import ScenarioFile
 from placeplan.scenario.tables import read_csv_text, typed_table
+from placeplan.scenario.yaml_read import YamlProblems, parse_yaml
 
 # Which scenario key names each table.
 TABLE_KEYS = {
@@ -60,6 +61,8 @@ class Scenario:
         Log of overrides and ``--set`` values applied, in order.
     sets : tuple of (str, value)
         The ``--set`` pairs it was loaded with (so an option or named scenario can be loaded the same way).
+    notes : tuple of str
+        Warnings from reading the files that are not problems (a file read as cp1252, a table's extra columns).
     """
 
     config: ScenarioFile
@@ -68,6 +71,7 @@ class Scenario:
     scenario: str | None = None
     applied: tuple[str, ...] = ()
     sets: tuple[tuple[str, Any], ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -88,22 +92,43 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a scenario YAML file safely (no code execution); problems raise ScenarioError."""
+def read_yaml(path: Path, notes: list[str] | None = None) -> dict[str, Any]:
+    """Read a scenario YAML file safely (no code execution); problems raise ScenarioError.
+
+    The bytes are decoded as UTF-8 (with or without BOM), UTF-16 with a BOM, or else cp1252 with a
+    note appended to ``notes``. See ``placeplan.scenario.yaml_read`` for what is refused.
+    """
     shown = display_path(path)
     if not path.is_file():
         raise ScenarioError([Problem(shown, "", "scenario file not found (expected a YAML file)")])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError([Problem(shown, where, f"not valid YAML: {exc.problem}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(shown, "", f"not valid YAML: {exc}")]) from None
+        text, note = decode_bytes(path.read_bytes())
+    except DecodeError as exc:
+        raise ScenarioError([Problem(shown, "", str(exc))]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(shown, "", f"cannot be read ({exc.strerror or exc})")]) from None
+    if note and notes is not None:
+        notes.append(f"{shown}: {note}")
+    try:
+        raw = parse_yaml(text)
+    except YamlProblems as exc:
+        raise ScenarioError([Problem(shown, where, message) for where, message in exc.problems]) from None
+    if raw is None:
+        raise ScenarioError([Problem(shown, "", "empty file (expected a mapping of sections: meta, "
+                                                "planning_areas, ...)")])
     if not isinstance(raw, dict):
-        raise ScenarioError([Problem(shown, "", "expected a mapping of sections (meta, planning_areas, ...)")])
+        raise ScenarioError([Problem(shown, "", f"a {_kind(raw)} at the top level (expected a mapping of "
+                                                "sections: meta, planning_areas, ...)")])
+    bad_keys = [k for k in raw if not isinstance(k, str)]
+    if bad_keys:
+        raise ScenarioError([Problem(shown, f"key {k!r}", "not a section name (expected a name such as meta)")
+                             for k in bad_keys])
     return raw
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "single value", int: "number", float: "number", bool: "true/false"}.get(
+        type(value), type(value).__name__)
 
 
 def load_scenario(
@@ -125,7 +150,8 @@ def load_scenario(
     """
     path = Path(path).resolve()
     shown = display_path(path)
-    raw = read_yaml(path)
+    notes: list[str] = []
+    raw = read_yaml(path, notes)
     names, problems = scenario_overrides(raw, scenario, shown)
     tree, applied, more, origins = apply_overrides(raw, names, list(sets), shown)
     problems += more
@@ -134,6 +160,9 @@ def load_scenario(
         config = ScenarioFile.model_validate(tree)
     except ValidationError as exc:
         problems += schema_problems(exc, shown, origins)
+    except Exception as exc:  # noqa: BLE001 - a value pydantic cannot even inspect is still a named problem
+        problems.append(Problem(shown, "", f"cannot be checked against the scenario schema "
+                                           f"({type(exc).__name__}: {exc})"))
     refs = config.referenced_files() if config else _raw_refs(tree)
     root = path.parent / (config.meta.data_root if config else _raw_root(tree))
     problems += check_referenced_files(refs, path.parent, root, shown)
@@ -145,7 +174,7 @@ def load_scenario(
         if target is None or not target.is_file() or not _inside(target, root):
             continue
         files[name] = display_path(target)
-        text, read_problems = read_csv_text(target, files[name])
+        text, read_problems = read_csv_text(target, files[name], notes)
         problems += read_problems
         if text is None:
             continue
@@ -153,7 +182,7 @@ def load_scenario(
         if name == "pupils" and _pupils_level(config, tree) == "school":
             spec_name = "pupils_by_school"
             files[spec_name] = files[name]
-        tables[spec_name], cell_problems = typed_table(text, SPECS[spec_name], files[name])
+        tables[spec_name], cell_problems = typed_table(text, SPECS[spec_name], files[name], notes)
         problems += cell_problems
     if "pupils_by_school" in tables and "schools" in tables:
         tables["pupils"] = pupils_by_area(tables["pupils_by_school"], tables["schools"])
@@ -164,7 +193,7 @@ def load_scenario(
     if problems or config is None or config.meta.base_year is None:
         raise ScenarioError(problems)
     return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied),
-                    sets=tuple((str(k), v) for k, v in sets))
+                    sets=tuple((str(k), v) for k, v in sets), notes=tuple(notes))
 
 
 def _pupils_level(config: ScenarioFile | None, tree: dict[str, Any]) -> str:

@@ -12,9 +12,8 @@ import datetime as dt
 import copy
 from typing import Any
 
-import yaml
-
 from placeplan.errors import Problem
+from placeplan.scenario.yaml_read import YamlProblems, parse_yaml
 
 
 def flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -69,14 +68,24 @@ def _list_index(node: list, part: str, dotted: str) -> int:
 
 
 def parse_set(assignment: str) -> tuple[str, Any]:
-    """Parse ``key.path=value`` from the command line; the value is read as a YAML scalar (safely)."""
+    """Parse ``key.path=value`` from the command line; the value is read as YAML (safely).
+
+    Raises ValueError naming the ``--set`` key when the value is not plain YAML (an unclosed
+    bracket, a ``!!python`` tag, a key given twice, an impossible date ...).
+    """
     if "=" not in assignment:
         raise ValueError(f"--set expects key.path=value, got {assignment!r}")
     key, _, text = assignment.partition("=")
     key = key.strip()
     if not key:
         raise ValueError(f"--set expects key.path=value, got {assignment!r}")
-    return key, yaml.safe_load(text) if text.strip() else None
+    if not text.strip():
+        return key, None
+    try:
+        return key, parse_yaml(text)
+    except YamlProblems as exc:
+        detail = "; ".join(message for _, message in exc.problems)
+        raise ValueError(f"--set {key}: the value {text!r} cannot be used: {detail}") from None
 
 
 def _overlaps(a: str, b: str) -> bool:
