@@ -189,7 +189,11 @@ def load_scenario(
     if config is not None:  # the reference date and base year, before the checks that use them
         config, tables, dated = resolve_dates(config, tables, shown)
         problems += dated
-    problems += run_checks(CheckInput(config, tables, files, shown))
+    try:
+        problems += run_checks(CheckInput(config, tables, files, shown))
+    except Exception as exc:  # noqa: BLE001 - tables too broken to check: say so, with the problems found
+        problems.append(Problem(shown, "", f"consistency checks could not finish ({type(exc).__name__}: {exc}); "
+                                           "fix the problems listed and validate again"))
     if problems or config is None or config.meta.base_year is None:
         raise ScenarioError(problems)
     return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied),

@@ -89,9 +89,9 @@ def typed_table(raw: pd.DataFrame, spec: TableSpec, file: str,
                                      f"expected {_describe(column)})")]
         out[column.name] = values
         problems += cell_problems
-    for column in spec.columns:
+    for column in spec.columns:  # left out (optional, or reported missing): blank, typed as blank cells are
         if column.name not in out.columns:
-            out[column.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
+            out[column.name], _ = _convert(pd.Series("", index=raw.index, dtype="object"), column, file)
     return out[list(spec.column_names)].reset_index(drop=True), problems
 
 

@@ -116,6 +116,15 @@ def _timestamp(loader: ScenarioLoader, node: Any) -> Any:
         return node.value
 
 
+def _int(loader: ScenarioLoader, node: Any) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # more digits than Python converts
+        loader.found.append((_line(node.start_mark), f"a number {len(str(node.value)):,} characters long "
+                                                     "(expected a number of a sensible size)"))
+        return 0
+
+
 def _undefined(loader: ScenarioLoader, node: Any) -> Any:
     tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
     raise _Stop(_line(node.start_mark), f"not valid YAML for a scenario: the tag {tag} is not allowed "
@@ -123,6 +132,7 @@ def _undefined(loader: ScenarioLoader, node: Any) -> Any:
 
 
 ScenarioLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _int)
 ScenarioLoader.add_constructor(None, _undefined)
 
 
