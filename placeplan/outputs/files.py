@@ -65,15 +65,16 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
         values = table[column]
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
-        if not any(_risky(v) for v in values):
+        if not any(formula_like(v) for v in values):
             continue
         if out is None:
             out = table.copy()
-        out[column] = [("'" + v) if _risky(v) else v for v in values]
+        out[column] = [("'" + v) if formula_like(v) else v for v in values]
     return table if out is None else out
 
 
-def _risky(value: Any) -> bool:
+def formula_like(value: Any) -> bool:
+    """Whether a cell value is text a spreadsheet would run as a formula (not just a number such as ``-5``)."""
     return isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value)
 
 
@@ -120,6 +121,32 @@ def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dic
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
     return [out_dir / name for name in names]
+
+
+def out_dir_problem(out_dir: Path) -> str | None:
+    """Why ``out_dir`` cannot be published to (a message naming it), or None when it can.
+
+    It must be a folder, or a path that can be created, whose parent folder (the nearest one that
+    exists, when the path is new) is writable: publishing renames the folder itself. It must not be
+    the working folder or hold it, since the whole folder is replaced. Nothing is created here.
+    """
+    shown = str(out_dir)
+    target = Path(out_dir).absolute()
+    if target.exists() and not target.is_dir():
+        return f"output folder {shown}: {target} is a file, not a folder (expected a folder or a new path)"
+    here = Path.cwd().resolve()
+    if target.resolve() == here or target.resolve() in here.parents:
+        return f"output folder {shown} is the working folder or holds it (expected a folder of its own, e.g. reports/x)"
+    existing = target.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"output folder {shown} is under the file {existing} (expected a folder or a new path)"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"output folder {shown} cannot be written: the folder {existing} is not writable"
+    if target.is_dir() and not os.access(target, os.R_OK | os.X_OK):
+        return f"output folder {shown} cannot be read to keep its files (expected a readable folder)"
+    return None
 
 
 def recover(out_dir: Path) -> list[Path]:
