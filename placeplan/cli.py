@@ -20,7 +20,7 @@ from placeplan.dates import academic_year_label
 from placeplan.errors import ScenarioError
 from placeplan.outputs.console import (print_base_position, print_breaches, print_comparison, print_entry_pressure,
                                        print_programme, print_scap, print_specialist, print_sufficiency)
-from placeplan.outputs.files import save_comparison, save_results, save_scap, write_outputs
+from placeplan.outputs.files import out_dir_problem, save_comparison, save_results, save_scap, write_outputs
 from placeplan.scenario.checks_capital import programme_notes
 from placeplan.scenario.load import display_path, load_scenario
 from placeplan.scenario.overrides import parse_set
@@ -164,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     # compare writes its own report and tables beside the base run's folder, never over it
     out_dir = args.out or Path("reports") / (scenario.name + ("-compare" if args.command == "compare" else ""))
+    refused = out_dir_problem(out_dir)  # before anything is computed
+    if refused:
+        err.print(refused, highlight=False, markup=False, soft_wrap=True)
+        return EXIT_PROBLEMS
     draws = args.draws or scenario.config.meta.draws
     if args.command == "scap":
         return _scap(args, scenario, out, err, out_dir)

@@ -28,7 +28,7 @@ OTHER_SCRIPTS = {"dfe_scorecard.csv": "build_scorecard_table.py",
                  "national_ratios.csv": "build_national_reference.py"}
 COMMITTED = sorted(
     [f"scenarios/herefordshire/{p.name}" for p in TABLES.glob("*.csv") if p.name not in OTHER_SCRIPTS]
-    + [f"geodata/{name}" for name in ("planning_areas.geojson", "county_boundary.geojson",
+    + [f"scenarios/geodata/{name}" for name in ("planning_areas.geojson", "county_boundary.geojson",
                                        "lsoa_planning_areas.csv")]
 )
 

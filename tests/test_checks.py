@@ -151,7 +151,7 @@ def test_files_outside_the_scenario_folder(tmp_path: Path):
         tmp_path, tmp_path, "s.yaml")
     messages = {p.where: p.message for p in problems}
     assert set(messages) == {"b.table", "c.table"}
-    assert "lies outside the scenario's folder" in messages["b.table"]
+    assert "is outside the scenario's folder" in messages["b.table"]
     assert "does not exist" in messages["c.table"]
 
 

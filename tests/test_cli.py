@@ -108,7 +108,7 @@ def test_console_script_runs_as_a_process(tmp_path):
     done = subprocess.run([sys.executable, "-m", "placeplan.cli", "validate", str(broken)],
                           capture_output=True, text=True)
     assert done.returncode == 2
-    assert "lies outside the scenario's folder" in done.stderr
+    assert "is absolute, so outside the scenario's folder" in done.stderr
 
 
 def test_compare_writes_options_and_report(tmp_path, capsys):

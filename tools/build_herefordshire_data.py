@@ -7,10 +7,10 @@ Usage::
 Reads public statistics (DfE SCAP May 2015 and scorecards, DfE pupil numbers, ONS
 births, small-area populations and projections, OS Code-Point Open school
 locations, housing requirements) and writes compact tables under
-``<out-root>/scenarios/herefordshire/`` and ``<out-root>/geodata/``. The output is
+``<out-root>/scenarios/herefordshire/`` and ``<out-root>/scenarios/geodata/``. The output is
 deterministic: sorted rows, fixed number formats and GeoJSON coordinates rounded
 to 5 decimals, so two runs give identical bytes. ``scenarios/README.md`` and
-``geodata/README.md`` describe sources and methods; each function's docstring
+``scenarios/geodata/README.md`` describe sources and methods; each function's docstring
 states its own method. Needs shapely >= 2.1 (coverage_simplify).
 """
 
@@ -832,7 +832,7 @@ def build(shared: Path, out_root: Path) -> list[str]:
     capacity = derive_capacity(schools, scap, read_page_facts(shared), totals[CAPACITY_YEAR], funding,
                                county_pupils, log)
     log.append(f"(DfE 2023/24 for comparison: primary {totals[2023]['PriCap']}, secondary {totals[2023]['SecCap']})")
-    out, geo = out_root / "scenarios/herefordshire", out_root / "geodata"
+    out, geo = out_root / "scenarios/herefordshire", out_root / "scenarios/geodata"
     write_csv(areas, out / "planning_areas.csv")
     write_csv(schools.drop(columns=["scap_laestab", "nor2019"]), out / "schools.csv")
     write_csv(capacity, out / "capacity.csv")
@@ -858,7 +858,7 @@ def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: parse arguments, build, print the reconciliation summary."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared data folder")
-    ap.add_argument("--out-root", type=Path, default=ROOT, help="where scenarios/ and geodata/ are written")
+    ap.add_argument("--out-root", type=Path, default=ROOT, help="where scenarios/ (with scenarios/geodata/) is written")
     args = ap.parse_args(argv)
     if not (args.shared / "data").is_dir():
         raise SystemExit(f"shared data folder not found: {args.shared / 'data'}")

@@ -2,7 +2,8 @@
 
 Bold frozen header rows, column widths from the contents, number formats (codes as text, counts as
 whole numbers). **No cell is ever a formula**: openpyxl writes a string beginning with ``=`` as a
-formula, so every row goes through ``append_row``, which stores such strings as text (a school
+formula, so every row goes through ``append_row``, which stores such strings, and any beginning
+with ``+``, ``-``, ``@``, a tab or a carriage return, as text with Excel's quote prefix (a school
 named "=SUM(A1)" stays that name). Deterministic: the workbook's created/modified dates are the
 scenario's programme date and the zip entries carry the same fixed timestamp, so the same return
 gives the same bytes.
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from placeplan.outputs.files import formula_like
 from placeplan.outputs.fmt import ay
 
 # Columns written as text (codes) and number formats by column.
@@ -29,11 +31,17 @@ TEXT_WIDTHS = {"methodology": {"text": 110}, "commentary": {"commentary": 90}, "
 
 
 def append_row(sheet, values: list[Any]) -> None:
-    """Append one row of cell values; a string starting with ``=`` is stored as text, never a formula."""
+    """Append one row of cell values; no cell is ever a formula.
+
+    A string starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (and not just a
+    number) is stored as text with Excel's quote prefix (the apostrophe a user would type), so it
+    stays text even when the cell is edited.
+    """
     sheet.append(values)
     for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
+        if isinstance(cell.value, str) and (cell.value.startswith("=") or formula_like(cell.value)):
             cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def workbook_bytes(scap) -> bytes:

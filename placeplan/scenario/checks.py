@@ -45,17 +45,14 @@ def _rows(index: pd.Index) -> str:
 
 
 def check_referenced_files(refs: dict[str, str], scenario_dir: Path, root: Path, scenario_file: str) -> list[Problem]:
-    """Every referenced file exists and lies inside the scenario's data root."""
-    problems = []
-    root = root.resolve()
-    for key, rel in refs.items():
-        target = (scenario_dir / rel).resolve()
-        if root != target and root not in target.parents:
-            problems.append(Problem(scenario_file, key, f"{rel!r} lies outside the scenario's folder {str(root)!r} "
-                                    "(expected a path inside it; see meta.data_root)"))
-        elif not target.is_file():
-            problems.append(Problem(scenario_file, key, f"file {rel!r} does not exist (looked for {target})"))
-    return problems
+    """Every referenced file exists and lies inside the scenario's folder, or its data root inside it.
+
+    The rule is :mod:`placeplan.scenario.paths`'s; a ``root`` outside ``scenario_dir`` is not used.
+    """
+    from placeplan.scenario.paths import Containment, check_files, is_inside
+
+    folder, root = Path(scenario_dir).resolve(), Path(root).resolve()
+    return check_files(refs, Containment(folder, root if is_inside(root, folder) else folder), scenario_file)
 
 
 def check_duplicate_ids(inp: CheckInput) -> list[Problem]:

@@ -13,9 +13,10 @@ from pydantic import BaseModel, ValidationError
 from placeplan.errors import Problem, ScenarioError
 from placeplan.scenario import columns
 from placeplan.scenario.as_at import resolve_dates
-from placeplan.scenario.checks import CheckInput, check_referenced_files, run_checks
+from placeplan.scenario.checks import CheckInput, run_checks
 from placeplan.scenario.encoding import DecodeError, decode_bytes
 from placeplan.scenario.overrides import apply_overrides, scenario_overrides
+from placeplan.scenario.paths import OutsideError, check_files, contained, containment
 from placeplan.scenario.schema import ScenarioFile
 from placeplan.scenario.tables import read_csv_text, typed_table
 from placeplan.scenario.yaml_read import YamlProblems, parse_yaml
@@ -79,8 +80,14 @@ class Scenario:
         return self.config.meta.name + (f"-{self.scenario.replace(',', '+')}" if self.scenario else "")
 
     def file(self, key: str) -> Path:
-        """Absolute path of a referenced file, by its dotted key (e.g. ``planning_areas.geometry``)."""
-        return (self.path.parent / self.config.referenced_files()[key]).resolve()
+        """Absolute path of a referenced file, by its dotted key (e.g. ``planning_areas.geometry``).
+
+        Raises ScenarioError when the path is outside the scenario's folder (see :mod:`placeplan.scenario.paths`).
+        """
+        try:
+            return contained(self.path, self.config.meta.data_root, self.config.referenced_files()[key])
+        except OutsideError as exc:
+            raise ScenarioError([Problem(display_path(self.path), key, str(exc))]) from None
 
 
 def display_path(path: Path) -> str:
@@ -164,14 +171,20 @@ def load_scenario(
         problems.append(Problem(shown, "", f"cannot be checked against the scenario schema "
                                            f"({type(exc).__name__}: {exc})"))
     refs = config.referenced_files() if config else _raw_refs(tree)
-    root = path.parent / (config.meta.data_root if config else _raw_root(tree))
-    problems += check_referenced_files(refs, path.parent, root, shown)
+    box, refused = containment(path, config.meta.data_root if config else _raw_root(tree))
+    if refused:
+        source = next((o for k, o in origins.items() if k in ("meta", "meta.data_root")), shown)
+        problems.append(Problem(source, "meta.data_root", refused))
+    problems += check_files(refs, box, shown, origins)
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     for name, key in TABLE_KEYS.items():
         files[name] = refs.get(key, f"<{key}>")
-        target = (path.parent / refs[key]).resolve() if key in refs else None
-        if target is None or not target.is_file() or not _inside(target, root):
+        try:
+            target = box.resolve(refs[key]) if key in refs else None
+        except OutsideError:  # reported above; never opened
+            continue
+        if target is None or not target.is_file():
             continue
         files[name] = display_path(target)
         text, read_problems = read_csv_text(target, files[name], notes)
@@ -221,11 +234,6 @@ def pupils_by_area(by_school: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFra
     summed = merged.groupby(["academic_year", "planning_area", "ncy"], as_index=False)["nor"].sum()
     summed["source"] = "sum of school rolls"
     return summed[["academic_year", "planning_area", "ncy", "nor", "source"]]
-
-
-def _inside(target: Path, root: Path) -> bool:
-    root = root.resolve()
-    return target == root or root in target.parents
 
 
 def _raw_refs(tree: dict[str, Any]) -> dict[str, str]:
