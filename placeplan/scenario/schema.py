@@ -23,6 +23,8 @@ class Model(BaseModel):
 
 Month = Annotated[int, Field(ge=1, le=12)]
 """A calendar month [1-12]."""
+MAX_DRAWS = 100_000
+"""The most Monte Carlo draws a run may ask for (`meta.draws`, `--draws`) [draws]."""
 MAX_PLACE_CHANGE = 10_000
 """The largest change of places one project can make [places]: more than any English school holds."""
 
@@ -53,7 +55,7 @@ class Meta(Model):
     """How many academic years after the base year to project [years]."""
     seed: int = Field(default=0, ge=0)
     """Random seed: same seed, same numbers."""
-    draws: int = Field(default=1000, ge=1, le=100_000)
+    draws: int = Field(default=1000, ge=1, le=MAX_DRAWS)
     """Default number of Monte Carlo draws [draws]."""
     programme_date: dt.date | None = None
     """Date the capital programme's facts were last confirmed [date]; blank: `as_at`. The simulation itself starts at
