@@ -160,7 +160,7 @@ def load_scenario(
     if config is not None:  # the reference date and base year, before the checks that use them
         config, tables, dated = resolve_dates(config, tables, shown)
         problems += dated
-    problems += run_checks(CheckInput(config, tables, files, shown))
+    problems += run_checks(CheckInput(config, tables, files, shown, raw=raw))
     if problems or config is None or config.meta.base_year is None:
         raise ScenarioError(problems)
     return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied),
