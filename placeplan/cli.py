@@ -24,6 +24,7 @@ from placeplan.outputs.files import out_dir_problem, save_comparison, save_resul
 from placeplan.scenario.checks_capital import programme_notes
 from placeplan.scenario.load import display_path, load_scenario
 from placeplan.scenario.overrides import parse_set
+from placeplan.scenario.schema import MAX_DRAWS
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 2
@@ -72,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--draws", type=_positive, metavar="N", help="Monte Carlo draws (default: meta.draws)")
+    parser.add_argument("--draws", type=_draws, metavar="N",
+                        help=f"Monte Carlo draws, 1 to {MAX_DRAWS:,} (default: meta.draws)")
     parser.add_argument("--seed", type=_non_negative, metavar="N", help="random seed (default: meta.seed)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/<scenario name>/)")
 
@@ -99,6 +101,17 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
+
+
+def _draws(text: str) -> int:
+    """``--draws``: a whole number bounded like ``meta.draws`` (1 to ``MAX_DRAWS``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of draws, got {text!r}") from None
+    if not 1 <= value <= MAX_DRAWS:
+        raise argparse.ArgumentTypeError(f"expected between 1 and {MAX_DRAWS:,} draws (as meta.draws), got {text}")
     return value
 
 

@@ -75,7 +75,9 @@ def test_data_root_narrows_the_folder(toy_copy: Path):
 
 
 def test_overrides_cannot_widen_either(toy_copy: Path):
-    text = toy_copy.read_text() + "\noverrides:\n  sneaky:\n    planning_areas:\n      geometry: /etc/passwd\n"
+    # into the file's own overrides section (a second `overrides:` would be refused as a duplicate key)
+    text = toy_copy.read_text().replace("\noverrides:\n", "\noverrides:\n  sneaky:\n    planning_areas:\n"
+                                        "      geometry: /etc/passwd\n", 1)
     toy_copy.write_text(text)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(toy_copy, scenario="sneaky")

@@ -37,7 +37,7 @@ def test_mistyped_and_blank_cells_name_their_row():
     text = "academic_year,planning_area,ncy,nor,source\n2022,1,0,forty,\n2022,,1,3.5,\n2022,1,15,2,\n"
     _, problems = typed_table(table(text), PUPILS, "p.csv")
     got = {p.where: p.message for p in problems}
-    assert got["row 2, column nor"] == "'forty' is not valid (expected a whole number [pupils])"
+    assert got["row 2, column nor"] == "'forty' is not valid (expected a whole number <= 1e+06 [pupils])"
     assert got["row 3, column planning_area"] == "blank (expected a code)"
     assert got["row 3, column nor"].startswith("'3.5' is not valid")
     assert got["row 4, column ncy"] == "'15' is not valid (expected a whole number >= 0 and <= 14 [NCY])"

@@ -22,7 +22,7 @@ import numpy as np
 
 from placeplan.demand.inputs import RECEPTION_AGE, DemandInputs
 from placeplan.demand import national_local as nl
-from placeplan.demand.ratios import average_ratios, safe_ratio
+from placeplan.demand.ratios import average_ratios, nan_mean, safe_ratio
 from placeplan.demand.transfer import pooled_transfer_history
 
 PROGRESSION_FILL = 1.0  # a year group with no usable history moves up unchanged
@@ -197,13 +197,13 @@ def national_local_ratios(inputs: DemandInputs) -> Ratios:
         deviations = [primary_history - auth_p[None], secondary_history[:, 1:] - auth_s[None, 1:]]
         # each history's errors count by its typical cohort [pupils] (as the national choice does)
         basis_p, basis_s = inputs.ratio_basis()
-        size_p = np.nan_to_num(np.nanmean(basis_p, axis=-1, keepdims=True)) if basis_p.size else basis_p
-        size_s = np.nan_to_num(np.nanmean(basis_s, axis=-1, keepdims=True))[:, 1:] if basis_s.size else basis_s
+        size_p = nan_mean(basis_p, axis=-1, keepdims=True, empty=0.0) if basis_p.size else basis_p
+        size_s = nan_mean(basis_s, axis=-1, keepdims=True, empty=0.0)[:, 1:] if basis_s.size else basis_s
         weights = [size_p, size_s]
         if national_p is not None:
             deviations += [auth_p - nl.carry_national(national_p, years, shocks),
                            auth_s - nl.carry_national(national_s, years, shocks)]
-            weights += [size_p.sum(axis=0), np.nan_to_num(np.nanmean(basis_s, axis=-1, keepdims=True)).sum(axis=0)]
+            weights += [size_p.sum(axis=0), nan_mean(basis_s, axis=-1, keepdims=True, empty=0.0).sum(axis=0)]
         alpha = resolved_alpha(p, deviations, weights)
     else:
         alpha = float(p.deviation_alpha)

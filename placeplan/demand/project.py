@@ -17,6 +17,7 @@ from placeplan.demand.cohorts import Ratios, central_ratios, step_primary, step_
 from placeplan.demand.housing import BUILD_UP, extra_pupils
 from placeplan.demand.inputs import PRIMARY_NCY, RECEPTION_AGE, SECONDARY_NCY, DemandInputs
 from placeplan.demand.national_local import residual_policy, scale_transfer_matrix
+from placeplan.demand.ratios import nan_mean
 from placeplan.demand.transfer import check_matrix, transfer_year7
 from placeplan.quantiles import quantile_column
 from placeplan.demand.intervals import ErrorInputs, projection_errors
@@ -145,8 +146,8 @@ def project(inputs: DemandInputs, draws: int = 1, rng: np.random.Generator | int
         secondary = np.maximum(trend_s[None] * (1 + error_s), 0.0) + house_s
     else:
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        sizes_p = np.nanmean(inputs.primary_nor, axis=-1) if settings.pool_areas else None
-        sizes_s = np.nanmean(inputs.secondary_nor, axis=-1) if settings.pool_areas else None
+        sizes_p = nan_mean(inputs.primary_nor, axis=-1) if settings.pool_areas else None
+        sizes_s = nan_mean(inputs.secondary_nor, axis=-1) if settings.pool_areas else None
         # Estimated years (year groups raked to observed totals) are not independent observations of the
         # ratios: their errors are near zero by construction, so they are left out of the residual pools.
         estimated = np.isin(np.asarray(inputs.history_years), np.asarray(inputs.estimated_years, dtype=int))

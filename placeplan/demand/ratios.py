@@ -133,3 +133,17 @@ def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     denominator = np.asarray(denominator, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def nan_mean(values, axis=None, keepdims: bool = False, empty: float = np.nan):
+    """The mean of the numbers that are not NaN along ``axis``, and ``empty`` where there are none.
+
+    ``np.nanmean`` without its "Mean of empty slice" warning: a slot with no history at all (e.g. a scenario
+    with no sixth-form rows) is expected, not a fault, and gets ``empty`` (NaN, as nanmean gives, unless asked).
+    """
+    values = np.asarray(values, dtype=float)
+    present = ~np.isnan(values)
+    count = present.sum(axis=axis, keepdims=keepdims)
+    total = np.where(present, values, 0.0).sum(axis=axis, keepdims=keepdims)
+    out = np.divide(total, count, out=np.full(np.shape(total), empty, dtype=float), where=count > 0)
+    return out if np.ndim(out) else float(out)

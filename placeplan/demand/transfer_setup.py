@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from placeplan.demand.ratios import nan_mean
 from placeplan.demand.schools import school_counts
 from placeplan.demand.transfer_matrix import OUTSIDE, area_matrix, estimate_matrix
 
@@ -59,7 +60,7 @@ def transfer_setup(scenario, primary_areas: tuple[str, ...], secondary_areas: tu
             or (section.method == "estimate" and not sec):
         return None
     years = section.years
-    year6 = np.nan_to_num(np.nanmean(primary_nor[:, 6, -years - 1:-1], axis=-1)) if primary_nor.shape[-1] > 1 \
+    year6 = nan_mean(primary_nor[:, 6, -years - 1:-1], axis=-1, empty=0.0) if primary_nor.shape[-1] > 1 \
         else np.nan_to_num(primary_nor[:, 6, -1])
     if section.method == "own_area":
         return _own_area(tables["planning_areas"], schools, primary_areas, secondary_areas, primary_nor,
@@ -67,7 +68,7 @@ def transfer_setup(scenario, primary_areas: tuple[str, ...], secondary_areas: tu
     if section.method == "table":
         return _from_table(tables["transfer"], primary_areas, secondary_areas, sec, school_area)
     # estimate
-    county7 = float(np.nanmean(np.nansum(secondary_nor[:, 0, -years:], axis=0))) if secondary_nor.size else 0.0
+    county7 = float(nan_mean(np.nansum(secondary_nor[:, 0, -years:], axis=0))) if secondary_nor.size else 0.0
     counts, _, _ = school_counts(schools, sec, tables.get("school_nor"), tables.get("pupils_by_school"))
     intake = counts[:, 7] if len(sec) else np.zeros(0)
     fallback = _intake_from_places(tables["capacity"], sec)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from placeplan.errors import Problem
+from placeplan.errors import Problem, ScenarioError
 from placeplan.scenario.checks_capital import check_admissions, check_delivery_states, check_places_before
 from placeplan.scenario.checks_places import CHECKS as PLACE_CHECKS
 from placeplan.scenario.columns import ALL_TABLES, COUNT_COLUMNS
@@ -36,6 +36,7 @@ class CheckInput:
     tables: dict[str, pd.DataFrame]
     files: dict[str, str]
     scenario_file: str
+    raw: dict | None = None  # the scenario file as read, before overrides (None: taken from config)
 
 
 def _rows(index: pd.Index) -> str:
@@ -138,7 +139,7 @@ def check_pupils_phase(inp: CheckInput) -> list[Problem]:
     if areas is None or pupils is None:
         return []
     phase = dict(zip(areas["planning_area"], areas["phase"]))
-    expected = pupils["ncy"].map(lambda n: "primary" if n in PRIMARY_NCY else "secondary")
+    expected = pupils["ncy"].map(lambda n: None if pd.isna(n) else "primary" if n in PRIMARY_NCY else "secondary")
     actual = pupils["planning_area"].map(phase)
     wrong = actual.notna() & expected.notna() & (actual != expected)
     problems = []
@@ -329,6 +330,134 @@ def check_project_dates(inp: CheckInput) -> list[Problem]:
     return problems
 
 
+def _cycle(start: str, projects) -> list[str] | None:
+    """The chain of ``depends_on`` from ``start`` back to itself, if there is one."""
+    path, seen = [start], set()
+
+    def walk(key: str) -> list[str] | None:
+        for dep in projects[key].depends_on:
+            if dep == start:
+                return [*path, dep]
+            if dep in projects and dep not in seen:
+                seen.add(dep)
+                path.append(dep)
+                found = walk(dep)
+                if found:
+                    return found
+                path.pop()
+        return None
+
+    return walk(start)
+
+
+def dependency_cycles(projects, file: str, prefix: str = "") -> list[Problem]:
+    """A project that depends on itself, directly or through others, would never start: one problem per cycle."""
+    problems, reported = [], set()
+    for key in sorted(projects):
+        chain = _cycle(key, projects)
+        if chain is None or frozenset(chain) in reported:
+            continue
+        reported.add(frozenset(chain))
+        shown = "itself" if len(chain) == 2 else " -> ".join(chain)
+        problems.append(Problem(file, f"{prefix}capital_projects.{key}.depends_on",
+                                f"depends on {shown} (expected no project to wait, directly or through others, "
+                                "for itself: it would never start)"))
+    return problems
+
+
+def check_dependency_cycles(inp: CheckInput) -> list[Problem]:
+    """No capital project depends on itself, directly or through a cycle, in the scenario and in each option."""
+    if inp.config is None:
+        return []
+    from placeplan.scenario.options import apply_option
+
+    problems = dependency_cycles(inp.config.capital_projects, inp.scenario_file)
+    for name in inp.config.options:
+        try:
+            changed = apply_option(inp.config, name, inp.scenario_file)
+        except ScenarioError:
+            continue  # reported by check_options
+        if changed.capital_projects != inp.config.capital_projects:
+            problems += dependency_cycles(changed.capital_projects, inp.scenario_file, f"options.{name}.changes.")
+    return problems
+
+
+# Tables that must have data rows when given (an optional table left out is not checked).
+NEEDS_ROWS = ("planning_areas", "schools", "capacity", "pupils_by_school", "births", "birth_shares",
+              "pupil_yields", "send")
+
+
+def check_empty_tables(inp: CheckInput) -> list[Problem]:
+    """A table the projection needs has data rows, not just a header (caught at validate, not mid-run)."""
+    problems = []
+    names = list(NEEDS_ROWS)
+    if "pupils_by_school" not in inp.tables:
+        names.insert(3, "pupils")
+    for name in names:
+        df = inp.tables.get(name)
+        if df is not None and df.empty:
+            problems.append(Problem(inp.files.get(name, name), "rows",
+                                    "no data rows, only a header (expected at least one row of data)"))
+    return problems
+
+
+def check_send_area(inp: CheckInput) -> list[Problem]:
+    """The specialist (SEND) history is the authority's own: every row's area is ``meta.la_code``."""
+    send = inp.tables.get("send")
+    if send is None or inp.config is None:
+        return []
+    la = str(inp.config.meta.la_code)
+    unknown = send["area"].notna() & (send["area"].astype(str) != la)
+    return [Problem(inp.files["send"], f"{_rows(group.index)}, column area",
+                    f"unknown authority code {code!r} (expected {la!r}, meta.la_code: the table is the whole "
+                    "authority's)")
+            for code, group in send[unknown].groupby("area", sort=True)]
+
+
+def check_overrides(inp: CheckInput) -> list[Problem]:
+    """Every named override and scenario applies cleanly and leaves valid settings, whether this run uses it or not.
+
+    Each override (and each named scenario's list of them) is applied to the settings as the file gives them and
+    validated against the schema (tables are not read again): an unknown key, a bad value or a scenario naming a
+    missing override is refused, naming ``overrides.<name>.<key>`` or ``scenarios.<name>``.
+    """
+    if inp.config is None:
+        return []
+    from pydantic import ValidationError
+
+    from placeplan.scenario.load import schema_problems
+    from placeplan.scenario.options import _lists
+    from placeplan.scenario.overrides import apply_overrides
+
+    file = inp.scenario_file
+    raw = inp.raw if inp.raw is not None else _lists(inp.config.model_dump(mode="python"))
+    overrides, scenarios = inp.config.overrides, inp.config.scenarios
+    problems: list[Problem] = []
+
+    def validated(names: list[str]) -> tuple[list[Problem], list[Problem]]:
+        """Problems applying the overrides (conflicts, paths), and the schema's problems with the result."""
+        tree, _, found, _ = apply_overrides(raw, names, [], file)
+        try:
+            ScenarioFile.model_validate(tree)
+        except ValidationError as exc:
+            return found, schema_problems(exc, file)
+        return found, []
+
+    for name in overrides:
+        found, invalid = validated([name])
+        problems += found + [Problem(file, f"overrides.{name}.{p.where}", p.message) for p in invalid]
+    for name, members in scenarios.items():
+        missing = [m for m in members if m not in overrides]
+        for member in missing:
+            problems.append(Problem(file, f"scenarios.{name}",
+                                    f"unknown override {member!r} (expected one of: "
+                                    f"{', '.join(sorted(overrides)) or 'none defined'})"))
+        if not missing and len(members) > 1:  # each part alone is checked above; here the parts together
+            found, invalid = validated(list(members))
+            problems += [Problem(file, f"scenarios.{name}", f"{p.where}: {p.message}") for p in found + invalid]
+    return problems
+
+
 def check_scap_commentary(inp: CheckInput) -> list[Problem]:
     """Every key of ``scap.commentary`` is an official planning area (or the LA code, for the whole authority)."""
     areas = _areas(inp)
@@ -400,6 +529,10 @@ CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
     check_admissions,
     check_options,
     check_scap_commentary,
+    check_dependency_cycles,
+    check_empty_tables,
+    check_send_area,
+    check_overrides,
 )
 
 

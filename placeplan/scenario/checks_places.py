@@ -130,3 +130,54 @@ def check_transfer_table(inp) -> list[Problem]:
 
 CHECKS = (check_capacity_by_ncy, check_school_nor_blocks, check_pan_source, check_catchment_schools,
           check_transfer_table)
+
+
+def check_place_reductions(inp) -> list[Problem]:
+    """A place change removes no more places than its school has in that provision: its row of the capacity table
+    plus the places other live projects add there (in the scenario and in each option's changed projects)."""
+    config, capacity = inp.config, inp.tables.get("capacity")
+    if config is None or capacity is None:
+        return []
+    from placeplan.scenario.checks_capital import _changed_projects
+
+    have = capacity.groupby(["school_id", "provision"])["net_capacity"].sum().to_dict()
+    table_file = inp.files.get("capacity", "capacity table")
+
+    def problems_of(projects, prefix: str) -> list[Problem]:
+        added: dict[tuple[str, str], int] = {}
+        for project in projects.values():
+            if project.status != "withdrawn" and project.school_id is not None:
+                for change in project.places:
+                    if change.net_capacity_change > 0:
+                        slot = (project.school_id, change.provision)
+                        added[slot] = added.get(slot, 0) + change.net_capacity_change
+        out = []
+        for key, project in projects.items():
+            if project.school_id is None:
+                continue
+            for i, change in enumerate(project.places):
+                slot = (project.school_id, change.provision)
+                most = int(have.get(slot, 0)) + added.get(slot, 0)
+                if -change.net_capacity_change > most:
+                    out.append(Problem(inp.scenario_file,
+                                       f"{prefix}capital_projects.{key}.places.{i}.net_capacity_change",
+                                       f"removes {-change.net_capacity_change:,} {change.provision} places but "
+                                       f"{project.school_id} has {most:,} ({int(have.get(slot, 0)):,} in "
+                                       f"{table_file}, {added.get(slot, 0):,} added by projects; expected a "
+                                       "reduction no larger than the school's places)"))
+        return out
+
+    problems = problems_of(config.capital_projects, "")
+    options = {}
+    for name, key, project in _changed_projects(config, inp.scenario_file):
+        options.setdefault(name, []).append(key)
+    from placeplan.scenario.options import apply_option
+
+    for name, keys in options.items():
+        changed = apply_option(config, name, inp.scenario_file).capital_projects
+        problems += [p for p in problems_of(changed, f"options.{name}.changes.")
+                     if any(p.where.startswith(f"options.{name}.changes.capital_projects.{k}.") for k in keys)]
+    return problems
+
+
+CHECKS = CHECKS + (check_place_reductions,)

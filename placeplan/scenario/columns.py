@@ -14,6 +14,15 @@ SCHOOL_KINDS = ("mainstream", "special", "resourced_provision", "alternative_pro
 CAPACITY_SOURCES = ("scap2015", "published", "estimated", "council")
 
 
+MAX_SCHOOL_PLACES = 10_000
+"""The most places or pupils one school can hold [places]: more than any English school (bounds cells, so that a
+typing slip like 1e300 is refused)."""
+MAX_LOCAL_COUNT = 1_000_000
+"""The most pupils, births or dwellings one authority's row can count [count]."""
+MAX_NATIONAL_COUNT = 10_000_000
+"""The most pupils a national or authority-wide total can count [pupils]: more than England's school roll."""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a scenario table."""
@@ -85,8 +94,10 @@ SCHOOLS = TableSpec(
         Column("ncy_high", "int", "NCY", "Highest national curriculum year taught.", minimum=0, maximum=14),
         Column("status", "enum", "-", "Whether the school is open.", choices=("open", "closed", "proposed")),
         Column("postcode", "text", "-", "Postcode.", required=False),
-        Column("easting", "float", "m (EPSG:27700)", "Location: British National Grid easting.", required=False),
-        Column("northing", "float", "m (EPSG:27700)", "Location: British National Grid northing.", required=False),
+        Column("easting", "float", "m (EPSG:27700)", "Location: British National Grid easting.", required=False,
+               minimum=0, maximum=800_000),
+        Column("northing", "float", "m (EPSG:27700)", "Location: British National Grid northing.", required=False,
+               minimum=0, maximum=1_400_000),
         Column("source", "text", "-", "Where the row comes from.", required=False),
     ),
     key=("school_id",),
@@ -99,9 +110,10 @@ CAPACITY = TableSpec(
     (
         Column("school_id", "code", "-", "School, as in the schools table."),
         Column("provision", "enum", "-", "Which places the figure counts.", choices=PROVISIONS),
-        Column("net_capacity", "int", "places", "Net capacity (DfE net capacity method) or commissioned places."),
+        Column("net_capacity", "int", "places", "Net capacity (DfE net capacity method) or commissioned places.",
+               maximum=MAX_SCHOOL_PLACES),
         Column("pan", "int", "pupils per year group", "Published admission number for the entry year.",
-               required=False),
+               required=False, maximum=MAX_SCHOOL_PLACES),
         Column("pan_source", "enum", "-", "Where the PAN comes from: published (admissions arrangements, "
                "school or council documents) or council figures set year-group places; estimated "
                "(capacity / year groups) leaves the year-group comparison indicative.", required=False,
@@ -126,7 +138,7 @@ SCHOOL_NOR = TableSpec(
                required=False, minimum=0, maximum=14),
         Column("ncy_high", "int", "NCY", "Last year group the count covers (blank: the whole school as taught).",
                required=False, minimum=0, maximum=14),
-        Column("nor", "int", "pupils", "Pupils on roll."),
+        Column("nor", "int", "pupils", "Pupils on roll.", maximum=MAX_SCHOOL_PLACES),
         Column("source", "text", "-", "Where the figure comes from.", required=False),
     ),
     key=("school_id", "academic_year", "census", "ncy_low"),
@@ -140,7 +152,7 @@ CAPACITY_BY_NCY = TableSpec(
     (
         Column("school_id", "code", "-", "School, as in the schools table."),
         Column("ncy", "int", "NCY", "National curriculum year (R = 0 ... 13).", minimum=0, maximum=14),
-        Column("places", "int", "places", "Places in the year group."),
+        Column("places", "int", "places", "Places in the year group.", maximum=MAX_SCHOOL_PLACES),
         _year("as_of_year", "Academic year the figure describes."),
         Column("source", "text", "-", "Where the figure comes from.", required=False),
     ),
@@ -170,7 +182,7 @@ PUPILS = TableSpec(
         _year("academic_year", "Academic year (the year its September falls in)."),
         Column("planning_area", "code", "-", "Official planning area (primary for R-Y6, secondary for Y7-Y13)."),
         Column("ncy", "int", "NCY", "National curriculum year (R = 0 ... 13).", minimum=0, maximum=14),
-        Column("nor", "int", "pupils", "Pupils on roll."),
+        Column("nor", "int", "pupils", "Pupils on roll.", maximum=MAX_LOCAL_COUNT),
         Column("source", "text", "-", "Where the figure comes from.", required=False),
     ),
     key=("academic_year", "planning_area", "ncy"),
@@ -185,7 +197,7 @@ PUPILS_BY_SCHOOL = TableSpec(
         _year("academic_year", "Academic year (the year its September falls in)."),
         Column("school_id", "code", "-", "School, as in the schools table."),
         Column("ncy", "int", "NCY", "National curriculum year (R = 0 ... 13).", minimum=0, maximum=14),
-        Column("nor", "int", "pupils", "Pupils on roll."),
+        Column("nor", "int", "pupils", "Pupils on roll.", maximum=MAX_SCHOOL_PLACES),
         Column("source", "text", "-", "Where the figure comes from.", required=False),
     ),
     key=("academic_year", "school_id", "ncy"),
@@ -200,10 +212,12 @@ SEND = TableSpec(
         _year("academic_year", "Academic year of the January count."),
         Column("phase", "enum", "-", "Phase by age: primary (R-Y6), secondary (Y7-Y11).",
                choices=("primary", "secondary")),
-        Column("population", "float", "pupils", "Pupils on roll in the phase (the prevalence denominator)."),
-        Column("ehcp", "float", "pupils", "Resident pupils of the phase's ages with an EHCP."),
+        Column("population", "float", "pupils", "Pupils on roll in the phase (the prevalence denominator).",
+               maximum=MAX_NATIONAL_COUNT),
+        Column("ehcp", "float", "pupils", "Resident pupils of the phase's ages with an EHCP.",
+               maximum=MAX_NATIONAL_COUNT),
         Column("specialist", "float", "pupils", "Of those, pupils in special schools, resourced provision or "
-               "independent special schools."),
+               "independent special schools.", maximum=MAX_NATIONAL_COUNT),
         Column("kind", "enum", "-", "actual (SEN2 / council records) or estimated.", choices=("actual", "estimated")),
         Column("source", "text", "-", "Where the figures come from.", required=False),
     ),
@@ -217,9 +231,11 @@ BIRTHS = TableSpec(
     (
         Column("area", "code", "-", "LA code (whole authority) or a primary planning area."),
         Column("birth_year", "int", "academic year", "Academic year of birth.", minimum=1950, maximum=2100),
-        Column("births", "float", "births", "Live births in the cohort."),
-        Column("births_low", "float", "births", "Lower bound where an interval is given.", required=False),
-        Column("births_high", "float", "births", "Upper bound where an interval is given.", required=False),
+        Column("births", "float", "births", "Live births in the cohort.", maximum=MAX_LOCAL_COUNT),
+        Column("births_low", "float", "births", "Lower bound where an interval is given.", required=False,
+               maximum=MAX_LOCAL_COUNT),
+        Column("births_high", "float", "births", "Upper bound where an interval is given.", required=False,
+               maximum=MAX_LOCAL_COUNT),
         Column("kind", "enum", "-", "actual, nowcast (modelled from GP data) or projected.",
                choices=("actual", "nowcast", "projected")),
         Column("source", "text", "-", "Where the figure comes from.", required=False),
@@ -245,7 +261,7 @@ HOUSING = TableSpec(
     (
         Column("planning_area", "code", "-", "Primary planning area the homes are in."),
         _year("academic_year", "Year of completion."),
-        Column("dwellings", "float", "dwellings", "Completions."),
+        Column("dwellings", "float", "dwellings", "Completions.", maximum=MAX_LOCAL_COUNT),
         Column("kind", "enum", "-", "actual completions or planned trajectory.", choices=("actual", "planned")),
         Column("source", "text", "-", "Where the figure comes from.", required=False),
     ),
@@ -279,7 +295,7 @@ OBSERVED_TOTALS = TableSpec(
         Column("code", "code", "-", "The authority's DfE number (level authority) or the planning-area code."),
         Column("ncy_low", "int", "NCY", "First year group counted.", minimum=0, maximum=13),
         Column("ncy_high", "int", "NCY", "Last year group counted.", minimum=0, maximum=13),
-        Column("nor", "float", "pupils", "Pupils on roll.", minimum=0),
+        Column("nor", "float", "pupils", "Pupils on roll.", minimum=0, maximum=MAX_NATIONAL_COUNT),
         Column("held", "enum", "-", "exact: the estimate meets it; shares: it only divides its enclosing total.",
                choices=("exact", "shares")),
         Column("source", "text", "-", "Where the figure comes from.", required=False),
@@ -297,8 +313,10 @@ FORECAST_ERRORS = TableSpec(
         _year("base_year", "Academic year the forecast was made from (its origin)."),
         Column("horizon", "int", "years", "Years ahead of the origin.", minimum=1, maximum=30),
         Column("ncy", "int", "NCY", "Year group (0 = Reception).", minimum=0, maximum=13),
-        Column("forecast", "float", "pupils", "Central forecast made at the origin.", minimum=0),
-        Column("actual", "float", "pupils", "January census count in that year.", minimum=0),
+        Column("forecast", "float", "pupils", "Central forecast made at the origin.", minimum=0,
+               maximum=MAX_NATIONAL_COUNT),
+        Column("actual", "float", "pupils", "January census count in that year.", minimum=0,
+               maximum=MAX_NATIONAL_COUNT),
     ),
     key=("unit", "base_year", "horizon", "ncy"),
 )
@@ -312,16 +330,18 @@ DFE_SCORECARD = TableSpec(
         _year("base_year", "Academic year of the SCAP round's base (the row's label)."),
         _year("target_year", "Academic year three years ahead, which places needed, spare and planned describe."),
         Column("phase", "enum", "-", "Mainstream phase.", choices=("primary", "secondary")),
-        Column("places_needed", "float", "places", "Places needed to meet demand three years ahead (Quan_*_RP)."),
+        Column("places_needed", "float", "places", "Places needed to meet demand three years ahead (Quan_*_RP).",
+               minimum=0, maximum=MAX_NATIONAL_COUNT),
         Column("spare_pct", "float", "% of places", "Spare places three years ahead (Quan_*_Su x 100).",
-               required=False),
+               required=False, minimum=-100, maximum=100),
         Column("planned_places", "float", "places", "Planned places to be delivered by then (Quan_*_PP).",
-               required=False),
+               required=False, minimum=-MAX_NATIONAL_COUNT, maximum=MAX_NATIONAL_COUNT),
         _year("nor_year", "Academic year of the January census the row's NOR is from (the year after the label)."),
         Column("nor", "float", "pupils", "Pupils on roll, January census of nor_year (PriNOR / SecNOR).",
-               required=False),
+               required=False, minimum=0, maximum=MAX_NATIONAL_COUNT),
         Column("capacity", "float", "places", "Capacity from the round's May survey (PriCap / SecCap; "
-               "secondary includes sixth-form places).", required=False),
+               "secondary includes sixth-form places).", required=False, minimum=0,
+               maximum=MAX_NATIONAL_COUNT),
         Column("source", "text", "-", "Where the figures come from.", required=False),
     ),
     key=("base_year", "phase"),
@@ -341,11 +361,12 @@ COUNCIL_FORECAST_RECORD = TableSpec(
         Column("horizon", "int", "years ahead", "How far ahead the forecast was made: outturn year minus the SCAP "
                "round's base year.", minimum=1, maximum=15),
         Column("accuracy_pct", "float", "%", "DfE's forecast accuracy, (forecast - actual) / actual x 100; positive "
-               "= over-forecast."),
+               "= over-forecast.", minimum=-100, maximum=1000),
         Column("forecast", "float", "pupils", "The council's forecast of the outturn year, where the scorecard gives "
-               "it.", required=False),
+               "it.", required=False, maximum=MAX_NATIONAL_COUNT),
         Column("actual", "float", "pupils", "Pupils on roll in the outturn year (January census), where the scorecard "
-               "gives it.", required=False),
+               "gives it.", required=False,
+               maximum=MAX_NATIONAL_COUNT),
         Column("scorecard_row", "text", "-", "The scorecard's `Year` label of the release row (the SCAP round's base "
                "year of its one-year-ahead forecast)."),
         Column("source", "text", "-", "Where the figure comes from, and how its outturn year was placed.",
@@ -364,12 +385,12 @@ NATIONAL_RATIOS = TableSpec(
         Column("ratio", "enum", "-", "Which ratio: reception = Reception / births five years earlier; y1 ... y13 = "
                "that year group / the year group below a year earlier (y7 the Year 7 transfer, y12 staying-on).",
                choices=("reception",) + tuple(f"y{g}" for g in range(1, 14))),
-        Column("national_ratio", "float", "ratio", "numerator / denominator.", minimum=0),
+        Column("national_ratio", "float", "ratio", "numerator / denominator.", minimum=0, maximum=100),
         Column("numerator", "float", "pupils", "Sum over authorities of the later year group.", required=False,
-               minimum=0),
+               minimum=0, maximum=MAX_NATIONAL_COUNT),
         Column("denominator", "float", "pupils", "Sum over the same authorities of the births or earlier year group.",
-               required=False, minimum=0),
-        Column("n_la", "int", "authorities", "Authorities pooled.", required=False, minimum=0),
+               required=False, minimum=0, maximum=MAX_NATIONAL_COUNT),
+        Column("n_la", "int", "authorities", "Authorities pooled.", required=False, minimum=0, maximum=500),
         Column("source", "text", "-", "Where the figures come from.", required=False),
     ),
     key=("academic_year", "ratio"),

@@ -203,7 +203,7 @@ def load_scenario(
         config, tables, dated = resolve_dates(config, tables, shown)
         problems += dated
     try:
-        problems += run_checks(CheckInput(config, tables, files, shown))
+        problems += run_checks(CheckInput(config, tables, files, shown, raw=raw))
     except Exception as exc:  # noqa: BLE001 - tables too broken to check: say so, with the problems found
         problems.append(Problem(shown, "", f"consistency checks could not finish ({type(exc).__name__}: {exc}); "
                                            "fix the problems listed and validate again"))

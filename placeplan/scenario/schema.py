@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,9 +16,17 @@ from placeplan.scenario.columns import PROVISIONS
 
 
 class Model(BaseModel):
-    """Base for every scenario model: frozen, strict about unknown keys."""
+    """Base for every scenario model: frozen, strict about unknown keys, every number finite (no inf or NaN)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
+
+
+Month = Annotated[int, Field(ge=1, le=12)]
+"""A calendar month [1-12]."""
+MAX_DRAWS = 100_000
+"""The most Monte Carlo draws a run may ask for (`meta.draws`, `--draws`) [draws]."""
+MAX_PLACE_CHANGE = 10_000
+"""The largest change of places one project can make [places]: more than any English school holds."""
 
 
 class Meta(Model):
@@ -47,7 +55,7 @@ class Meta(Model):
     """How many academic years after the base year to project [years]."""
     seed: int = Field(default=0, ge=0)
     """Random seed: same seed, same numbers."""
-    draws: int = Field(default=1000, ge=1, le=100_000)
+    draws: int = Field(default=1000, ge=1, le=MAX_DRAWS)
     """Default number of Monte Carlo draws [draws]."""
     programme_date: dt.date | None = None
     """Date the capital programme's facts were last confirmed [date]; blank: `as_at`. The simulation itself starts at
@@ -273,8 +281,9 @@ class PlaceChange(Model):
 
     provision: Literal[PROVISIONS]  # type: ignore[valid-type]
     """Which places change."""
-    net_capacity_change: int
-    """Change in net capacity [places]; negative removes places."""
+    net_capacity_change: int = Field(ge=-MAX_PLACE_CHANGE, le=MAX_PLACE_CHANGE)
+    """Change in net capacity [places, -10,000 to 10,000]; negative removes places (`placeplan validate` refuses
+    removing more than the school has in the capacity table)."""
     pan_before: int | None = Field(default=None, ge=0)
     """Published admission number before the project [pupils per year group]."""
     pan_after: int | None = Field(default=None, ge=0)
@@ -362,6 +371,12 @@ class Cost(Model):
                 raise ValueError(f"funders: {', '.join(f'{k} {v:g}' for k, v in self.funders.items())} sum to "
                                  f"{total:g}; expected shares summing to 1 or amounts summing to estimate_gbp "
                                  f"{self.estimate_gbp:g}")
+        if self.low_gbp is not None and self.low_gbp > self.estimate_gbp:
+            raise ValueError(f"low_gbp {self.low_gbp:g} is above estimate_gbp {self.estimate_gbp:g} "
+                             "(expected low_gbp <= estimate_gbp <= high_gbp)")
+        if self.high_gbp is not None and self.high_gbp < self.estimate_gbp:
+            raise ValueError(f"high_gbp {self.high_gbp:g} is below estimate_gbp {self.estimate_gbp:g} "
+                             "(expected low_gbp <= estimate_gbp <= high_gbp)")
         return self
 
     @property
@@ -430,7 +445,7 @@ class CapitalProject(Model):
     `delivery` given, a start before `as_at` means the first stage not marked `done` has been under way since it."""
     planned_opening: dt.date
     """Opening date in the council's plan [date]."""
-    opening_months: tuple[int, ...] = Field(default=(9,), min_length=1)
+    opening_months: tuple[Month, ...] = Field(default=(9,), min_length=1)
     """Months in which new places can open: the first of them after handover [1-12; 9 = September; e.g. 9, 1, 4 for any term]."""
     stages: tuple[Stage, ...] = ()
     """Delivery stages in order."""
@@ -484,7 +499,7 @@ class Programme(Model):
     are added to it at once."""
     external_funding_sources: tuple[str, ...] = ("dfe_free_schools",)
     """Funding sources outside the council's budget: projects funded by them never wait for money."""
-    planning_committee_months: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+    planning_committee_months: tuple[Month, ...] = Field(default=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), min_length=1)
     """Months in which the planning committee meets; a planning stage ends at the next meeting [1-12]."""
     planning_stages: tuple[str, ...] = ("planning",)
     """Stage names decided by the planning committee."""
@@ -507,11 +522,11 @@ class Programme(Model):
     assumed]."""
     default_risks: Risks = Risks()
     """Risks for projects that do not give their own."""
-    benchmark_cost_per_place_gbp: dict[str, float] = {}
+    benchmark_cost_per_place_gbp: dict[str, Annotated[float, Field(ge=0)]] = {}
     """Reference cost of a permanent expansion place by provision, e.g. DfE scorecard figures × regional factor [GBP per place]."""
-    benchmark_temporary_cost_per_place_gbp: dict[str, float] = {}
+    benchmark_temporary_cost_per_place_gbp: dict[str, Annotated[float, Field(ge=0)]] = {}
     """Reference cost of a temporary place by provision [GBP per place]."""
-    benchmark_price_year: int = 2026
+    benchmark_price_year: int = Field(default=2026, ge=2000, le=2100)
     """Price year of the benchmark costs [year]."""
 
 
@@ -528,7 +543,7 @@ class Policy(Model):
     forecast as its latest value, skipping `national_shock_years`, plus the authority's deviation from it,
     exponentially smoothed over its whole history (not the window) with `deviation_alpha`; planning areas add
     their smoothed deviation from the authority (see docs/ratio-methods.md)."""
-    ratio_weights: tuple[float, ...] | None = None
+    ratio_weights: tuple[Annotated[float, Field(ge=0)], ...] | None = None
     """Weights for weighted_mean, most recent year first (e.g. 3, 2, 1)."""
     smoothing_alpha: float = Field(default=0.5, gt=0, le=1)
     """Smoothing constant for exp_smoothing [fraction]."""
