@@ -189,7 +189,7 @@ def test_blank_rows_inside_a_table_are_skipped_and_rows_keep_their_numbers(tmp_p
     assert problems == [] and len(raw) == 2
     df, problems = typed_table(raw, CAPACITY, "c.csv")
     assert [str(p) for p in problems] == ["c.csv, row 5, column net_capacity: 'lots' is not valid (expected a whole "
-                                          "number [places])"]
+                                          "number <= 10000 [places])"]
     assert list(df.index) == [0, 1]
 
 
