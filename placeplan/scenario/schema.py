@@ -61,7 +61,9 @@ class Meta(Model):
     """Date the capital programme's facts were last confirmed [date]; blank: `as_at`. The simulation itself starts at
     `as_at`, from each project's `delivery` state."""
     data_root: str = "."
-    """Folder, relative to the scenario file, that every referenced file must lie within."""
+    """Folder, relative to the scenario file, that every referenced file must lie within. It may only narrow the
+    scenario file's own folder, never widen it: absolute paths, `..` escapes and symlinks out are refused whatever an
+    override or `--set` says (`placeplan.scenario.paths`)."""
 
     @model_validator(mode="after")
     def _dated(self) -> Meta:
