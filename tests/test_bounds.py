@@ -195,3 +195,8 @@ def test_run_without_sixth_form_history_raises_no_runtime_warning(toy_copy: Path
         warnings.simplefilter("error", RuntimeWarning)
         assert main(["run", str(toy_copy), "--draws", "20", "--set", "policy.ratio_method=national_local",
                      "--out", str(toy_copy.parent / "out")]) == 0
+
+
+def test_a_misspelt_provision_in_benchmark_costs_is_refused(capsys):
+    err = refused(capsys, TOY, "--set", "programme.benchmark_cost_per_place_gbp={primray: 20000}")
+    assert "programme.benchmark_cost_per_place_gbp.primray" in err and "'primary'" in err

@@ -524,9 +524,9 @@ class Programme(Model):
     assumed]."""
     default_risks: Risks = Risks()
     """Risks for projects that do not give their own."""
-    benchmark_cost_per_place_gbp: dict[str, Annotated[float, Field(ge=0)]] = {}
+    benchmark_cost_per_place_gbp: dict[Literal[PROVISIONS], Annotated[float, Field(ge=0)]] = {}  # type: ignore[valid-type]
     """Reference cost of a permanent expansion place by provision, e.g. DfE scorecard figures × regional factor [GBP per place]."""
-    benchmark_temporary_cost_per_place_gbp: dict[str, Annotated[float, Field(ge=0)]] = {}
+    benchmark_temporary_cost_per_place_gbp: dict[Literal[PROVISIONS], Annotated[float, Field(ge=0)]] = {}  # type: ignore[valid-type]
     """Reference cost of a temporary place by provision [GBP per place]."""
     benchmark_price_year: int = Field(default=2026, ge=2000, le=2100)
     """Price year of the benchmark costs [year]."""
