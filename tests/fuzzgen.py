@@ -79,6 +79,7 @@ SET_CASES = [
     "capital_projects.nope.delay_months=3",
     "capital_projects.south_primary_expansion.delay_months=-4",
     "capital_projects.south_primary_expansion.delay_months=1e300",
+    "capital_projects.south_primary_expansion.delay_months=120",
     "capital_projects.south_primary_expansion.bogus=1",
     "schools.table=missing.csv",
     "schools.table=../outside.csv",
@@ -218,7 +219,7 @@ def generate(seed: int, per_kind: int, raw: dict, tables: dict[str, list[list[st
                 detail = ".".join(params["ref"])
             else:  # set
                 params["assignment"] = SET_CASES[n]
-                detail = re.sub(r"[^A-Za-z0-9_.=-]+", "_", SET_CASES[n])[:40]
+                detail = re.sub(r"[^A-Za-z0-9_.=-]+", "_", SET_CASES[n])[:70]
             cases.append(Case(f"{kind}-{detail}", kind, params))
     # ids must be unique: number repeats
     seen: dict[str, int] = {}

@@ -30,11 +30,17 @@ RAW, TABLES = fuzzgen.pristine(SCENARIOS)
 CASES = {case.id: case for case in fuzzgen.generate(SEED, PER_KIND, RAW, TABLES)}
 
 # Cases known to fail, with the reason (strict: they must keep failing until fixed).
-XFAIL: dict[str, str] = {}
+XFAIL_VALIDATE: dict[str, str] = {}
+XFAIL_RUN: dict[str, str] = {
+    "set-capital_projects.south_primary_expansion.delay_months=120":
+        "run crashes (ValueError: cannot convert float NaN to integer) in the report's programme section "
+        "(placeplan/outputs/report/sections.py, programme_section) when no project in delivery opens within the "
+        "horizon in any draw: np.nanmin of an all-NaN opening_year_p05; outside the loader, left for a fix there",
+}
 
 # Accepted by validate and then run (each run costs about 3 s: keep this short).
 RUN_SAMPLES = [
-    "csv_add_column-capacity.csv",
+    "set-capital_projects.south_primary_expansion.delay_months=120",  # valid, but opens after the horizon
     "csv_crlf-schools.csv",
     "csv_bom-schools.csv",
     "csv_blank_line-births.csv-row22",
@@ -69,8 +75,8 @@ def _main(argv: list[str], capsys) -> tuple[int, str]:
     return code, captured.out + captured.err
 
 
-def _params(ids):
-    return [pytest.param(i, marks=pytest.mark.xfail(strict=True, reason=XFAIL[i])) if i in XFAIL else i
+def _params(ids, xfail: dict[str, str]):
+    return [pytest.param(i, marks=pytest.mark.xfail(strict=True, reason=xfail[i])) if i in xfail else i
             for i in ids]
 
 
@@ -80,10 +86,10 @@ def test_generator_is_deterministic():
     assert [c.params for c in again] == [c.params for c in CASES.values()]
     assert len(CASES) >= 280
     assert {c.kind for c in CASES.values()} == set(fuzzgen.ALL_KINDS)
-    assert set(RUN_SAMPLES) <= set(CASES) and set(XFAIL) <= set(CASES)
+    assert set(RUN_SAMPLES) <= set(CASES) and set(XFAIL_VALIDATE) | set(XFAIL_RUN) <= set(CASES)
 
 
-@pytest.mark.parametrize("case_id", _params(CASES))
+@pytest.mark.parametrize("case_id", _params(CASES, XFAIL_VALIDATE))
 def test_validate_broken_copy(case_id, toy_base, tmp_path, capsys):
     case = CASES[case_id]
     path, extra = _broken(case, toy_base, tmp_path)
@@ -92,7 +98,7 @@ def test_validate_broken_copy(case_id, toy_base, tmp_path, capsys):
     assert outcome in ("handled", "accepted"), f"{case_id}: {outcome} (exit {code})\n{output}"
 
 
-@pytest.mark.parametrize("case_id", _params(RUN_SAMPLES))
+@pytest.mark.parametrize("case_id", _params(RUN_SAMPLES, XFAIL_RUN))
 def test_run_accepted_copy(case_id, toy_base, tmp_path, capsys):
     case = CASES[case_id]
     path, extra = _broken(case, toy_base, tmp_path)
@@ -117,3 +123,15 @@ def test_binary_tag_on_a_file_reference_is_a_problem(toy_copy, capsys):
     assert code == 2
     assert "Traceback" not in output
     assert "toy_council.yaml, planning_areas.table: path '\\x00\\x00\\x00' contains a NUL character" in output
+
+
+@pytest.mark.parametrize("key", ["stages.0.max_months", "delay_months", "stages.1.delay_months"])
+def test_huge_months_are_refused(capsys, key):
+    """Found by the campaign (seed 4): ``max_months: 1e300`` passed the schema and crashed validate's delivery
+    simulation (simpy: negative delay -inf); months are now bounded (``MAX_MONTHS``, 50 years)."""
+    from conftest import TOY
+
+    code, output = _main(["validate", str(TOY), "--set", f"capital_projects.south_primary_expansion.{key}=1e300"],
+                         capsys)
+    assert code == 2 and "Traceback" not in output
+    assert f"--set, capital_projects.south_primary_expansion.{key}: Input should be less than or equal to 600" in output
