@@ -53,6 +53,9 @@ class Containment:
         if PurePath(rel).is_absolute() or PurePath(shown).drive:
             raise OutsideError(f"path {shown!r} is absolute, so outside the {self._where()} "
                                "(expected a path relative to the scenario file, inside that folder)")
+        if "\0" in shown:  # the OS refuses such a path; no file can be named by it
+            raise OutsideError(f"path {shown!r} contains a NUL character (expected a path relative to the "
+                               "scenario file, inside its folder)")
         target = (self.folder / rel).resolve()
         if not is_inside(target, self.root):
             raise OutsideError(f"path {shown!r} is outside the {self._where()} (expected a path inside it)")

@@ -27,6 +27,8 @@ MAX_DRAWS = 100_000
 """The most Monte Carlo draws a run may ask for (`meta.draws`, `--draws`) [draws]."""
 MAX_PLACE_CHANGE = 10_000
 """The largest change of places one project can make [places]: more than any English school holds."""
+MAX_MONTHS = 600
+"""The longest stage, risk delay or slip a project may have [months]: 50 years, longer than any building project."""
 
 
 class Meta(Model):
@@ -192,11 +194,11 @@ class Stage(Model):
 
     name: str
     """Stage name, e.g. feasibility, design, planning, procurement, construction, handover."""
-    min_months: float = Field(ge=0)
+    min_months: float = Field(ge=0, le=MAX_MONTHS)
     """Shortest plausible duration [months]."""
-    mode_months: float = Field(ge=0)
+    mode_months: float = Field(ge=0, le=MAX_MONTHS)
     """Most likely duration [months]."""
-    max_months: float = Field(ge=0)
+    max_months: float = Field(ge=0, le=MAX_MONTHS)
     """Longest plausible duration [months]."""
     distribution: Literal["triangular", "pert"] = "triangular"
     """Shape of the duration distribution."""
@@ -205,7 +207,7 @@ class Stage(Model):
     directly (the stages before the one it is in are done); both may be given if they agree."""
     spend_share: float = Field(default=0.0, ge=0, le=1)
     """Share of the project's cost drawn from the capital budget when the stage starts [fraction]."""
-    delay_months: float = Field(default=0.0, ge=0)
+    delay_months: float = Field(default=0.0, ge=0, le=MAX_MONTHS)
     """A slip of this stage: it takes this much longer than drawn, in every draw [months; 0 = as drawn]. With
     `fixed_end`, the end moves this much later."""
     fixed_start: dt.date | None = None
@@ -234,11 +236,11 @@ class DelayRisk(Model):
 
     probability: float = Field(default=0.0, ge=0, le=1)
     """Chance the event happens [fraction]."""
-    min_months: float = Field(default=0.0, ge=0)
+    min_months: float = Field(default=0.0, ge=0, le=MAX_MONTHS)
     """Shortest delay it causes [months]."""
-    mode_months: float = Field(default=0.0, ge=0)
+    mode_months: float = Field(default=0.0, ge=0, le=MAX_MONTHS)
     """Most likely delay [months]."""
-    max_months: float = Field(default=0.0, ge=0)
+    max_months: float = Field(default=0.0, ge=0, le=MAX_MONTHS)
     """Longest delay [months]."""
 
     @model_validator(mode="after")
@@ -461,7 +463,7 @@ class CapitalProject(Model):
     """e.g. basic_need, high_needs_capital, council_borrowing, dfe_free_schools."""
     depends_on: tuple[str, ...] = ()
     """Projects that must finish before this one starts (their keys)."""
-    delay_months: float = Field(default=0.0, ge=0)
+    delay_months: float = Field(default=0.0, ge=0, le=MAX_MONTHS)
     """A slip of the project's remaining work [months; 0 = none]: a project not started starts this much later than
     `start` (or than `meta.as_at`, if its start has passed); a project in a stage has that stage's remaining time
     extended by it. Every draw moves by it; `planned_opening` stays the plan. Not allowed on a project opened or
