@@ -31,12 +31,7 @@ CASES = {case.id: case for case in fuzzgen.generate(SEED, PER_KIND, RAW, TABLES)
 
 # Cases known to fail, with the reason (strict: they must keep failing until fixed).
 XFAIL_VALIDATE: dict[str, str] = {}
-XFAIL_RUN: dict[str, str] = {
-    "set-capital_projects.south_primary_expansion.delay_months=120":
-        "run crashes (ValueError: cannot convert float NaN to integer) in the report's programme section "
-        "(placeplan/outputs/report/sections.py, programme_section) when no project in delivery opens within the "
-        "horizon in any draw: np.nanmin of an all-NaN opening_year_p05; outside the loader, left for a fix there",
-}
+XFAIL_RUN: dict[str, str] = {}  # the 10-year delay that crashed the report's programme section is fixed
 
 # Accepted by validate and then run (each run costs about 3 s: keep this short).
 RUN_SAMPLES = [

@@ -499,3 +499,14 @@ def test_a_run_without_live_projects_still_reports():
     assert "No committed or complete capital projects in this run." in html
     assert "South Primary expansion to 3 forms of entry" in html  # listed as an option, not in the programme
     assert not [img for img in parse(html).images if img["alt"].startswith("Chart of the chance each project")]
+
+
+def test_an_opening_beyond_the_projection_is_said_in_words():
+    from types import SimpleNamespace
+
+    from placeplan.outputs.report.sections import likely_opening
+
+    row = lambda p05, p50, p95: SimpleNamespace(opening_year_p05=p05, opening_year_p50=p50, opening_year_p95=p95)  # noqa: E731
+    assert likely_opening(row(2027, 2028, 2029)) == "2028/29 (2027/28 to 2029/30)"
+    assert likely_opening(row(2027, 2028, None)) == "2028/29 (2027/28 to after the projection)"
+    assert likely_opening(row(None, None, None)) == "not within the projection"  # no draw opens: no crash, no dashes

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import numpy as np
 import pandas as pd
 
 from placeplan.outputs.report import charts, data, maps, style
@@ -253,7 +252,16 @@ def _likely(r) -> str:
     """'2027/28 (2026/27 to 2027/28)': median simulated opening and its 90% range; '2026/27 (opened)' once open."""
     if _is_open(r):
         return f"{ay(r.opening_year_p50)} ({str(r.delivery_state).replace('_', ' ')})"
-    return f"{ay(r.opening_year_p50)} ({ay(r.opening_year_p05)} to {ay(r.opening_year_p95)})"
+    return likely_opening(r)
+
+
+def likely_opening(r) -> str:
+    """Median simulated opening and its 90% range; a quantile no draw reaches within the projection says so."""
+    if is_blank(r.opening_year_p05):
+        return "not within the projection"
+    late = "after the projection" if is_blank(r.opening_year_p95) else ay(r.opening_year_p95)
+    middle = "after the projection" if is_blank(r.opening_year_p50) else ay(r.opening_year_p50)
+    return f"{middle} ({ay(r.opening_year_p05)} to {late})"
 
 
 def _is_open(r) -> bool:
@@ -291,10 +299,11 @@ def programme_section(results) -> dict:
     years = sorted(int(c.removeprefix("p_open_by_")) for c in programme.columns if c.startswith("p_open_by_"))
     image = None
     if not delivery.empty and years:
-        lo = min(int(delivery["planned_opening_year"].min()),
-                 int(np.nanmin(delivery["opening_year_p05"].astype(float))))
-        hi = max(int(delivery["planned_opening_year"].max()),
-                 int(np.nanmax(delivery["opening_year_p95"].astype(float))))
+        # a project that opens within the horizon in no draw has blank opening quantiles: the plan sets the range
+        early = delivery["opening_year_p05"].astype(float).dropna()
+        late = delivery["opening_year_p95"].astype(float).dropna()
+        lo = min([int(delivery["planned_opening_year"].min()), *([int(early.min())] if len(early) else [])])
+        hi = max([int(delivery["planned_opening_year"].max()), *([int(late.max())] if len(late) else [])])
         shown = [y for y in years if lo - 1 <= y <= max(hi + 1, lo + 3)]
         rows = [charts.ProgrammeRow(f"{r.name} ({signed(r.places_change)} {r.provision})", int(r.planned_opening_year),
                                     {y: float(getattr(r, f"p_open_by_{y}")) for y in shown})

@@ -6,6 +6,7 @@ import pandas as pd
 
 from placeplan.outputs.report import data
 from placeplan.outputs.report.blocks import Table
+from placeplan.outputs.report.sections import likely_opening
 from placeplan.outputs.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct, places, plural,
                                           signed)
 
@@ -206,8 +207,7 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
             ["Project", "Places", "Planned opening", "Chance of opening on time", "Most likely opening (90% range)"],
             [[f"{r.name}: {r.delivery}" if not is_blank(r.delivery) else r.name,
               f"{signed(r.places_change)} {r.provision}", ay(r.planned_opening_year), pct(r.p_on_time),
-              f"{ay(r.opening_year_p50)} ({ay(r.opening_year_p05)} to {ay(r.opening_year_p95)})"]
-             for r in delivery.itertuples()], [False, True, True, True, True], css="delivery",
+              likely_opening(r)] for r in delivery.itertuples()], [False, True, True, True, True], css="delivery",
             widths=[38, 14, 13, 14, 21])
     table = data.programme_table(results)
     complete = table[~table["project"].isin(delivery["project"])]
