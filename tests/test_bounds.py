@@ -74,7 +74,10 @@ def test_negative_ncy_in_pupils_is_refused(toy_copy: Path, capsys):
 def test_months_probabilities_and_ranges_are_bounded(capsys, key, value, words):
     err = refused(capsys, TOY, "--set", f"{key}={value}")
     # a whole-model rule (min <= mode <= max) is reported at the model's key, not blamed on the --set
-    where = f"{key.rsplit('.', 1)[0]}: " if "mode_months" in key else f"--set, {key}: "
+    # a refused list item is named by its index (opening_months.0), without pydantic's follow-on "too short"
+    item = value.startswith("[") and value != "[]"
+    where = (f"{key.rsplit('.', 1)[0]}: " if "mode_months" in key else f"--set, {key}.0: " if item
+             else f"--set, {key}: ")
     assert where in err and words in err, err
 
 
@@ -200,3 +203,11 @@ def test_run_without_sixth_form_history_raises_no_runtime_warning(toy_copy: Path
 def test_a_misspelt_provision_in_benchmark_costs_is_refused(capsys):
     err = refused(capsys, TOY, "--set", "programme.benchmark_cost_per_place_gbp={primray: 20000}")
     assert "programme.benchmark_cost_per_place_gbp.primray" in err and "'primary'" in err
+
+
+def test_a_refused_month_is_one_problem_not_two(capsys):
+    err = refused(capsys, TOY, "--set", "capital_projects.south_primary_expansion.opening_months=[0]")
+    assert "opening_months.0" in err and "greater than or equal to 1" in err
+    assert "at least 1 item" not in err  # pydantic's follow-on "too short" is left out
+    err = refused(capsys, TOY, "--set", "capital_projects.south_primary_expansion.opening_months=[]")
+    assert "at least 1 item" in err  # a list that is truly empty still says so

@@ -260,8 +260,12 @@ def schema_problems(exc: ValidationError, file: str, origins: dict[str, str] | N
     that a bad value is reported against the override that set it.
     """
     problems = []
-    for error in exc.errors():
+    errors = exc.errors()
+    inner = {tuple(str(p) for p in e["loc"][:n]) for e in errors for n in range(len(e["loc"]))}
+    for error in errors:
         loc = [str(p) for p in error["loc"]]
+        if error["type"] == "too_short" and tuple(loc) in inner:
+            continue  # a list left short only because its items were refused: the items' problems say why
         where = ".".join(loc)
         source = next((o for k, o in (origins or {}).items() if where == k or where.startswith(k + ".")), file)
         kind = error["type"]
