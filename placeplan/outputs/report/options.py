@@ -51,14 +51,19 @@ def _value(v: dict, key: str, default=None):
     return default if is_blank(value) else value
 
 
-def _spare(v: dict) -> list[str]:
-    spare = []
+def _spare_keys(v: dict) -> list[tuple[str, str]]:
+    """(phase, column) of the spare place-years shown: sub-areas' where the comparison has them."""
+    keys = []
     for phase in ("primary", "secondary"):
-        key = f"window_spare_place_years_{phase}_sub_areas" if f"window_spare_place_years_{phase}_sub_areas" in v \
-            else f"window_spare_place_years_{phase}"
+        key = f"window_spare_place_years_{phase}"
+        key = key + "_sub_areas" if key + "_sub_areas" in v else key
         if not is_blank(v.get(key)):
-            spare.append(f"{phase} {num(v[key])}")
-    return spare or ["–"]
+            keys.append((phase, key))
+    return keys
+
+
+def _spare(v: dict) -> list[str]:
+    return [f"{phase} {num(v[key])}" for phase, key in _spare_keys(v)] or ["–"]
 
 
 def _choice_rows(order: pd.DataFrame, phases) -> list[list]:
@@ -93,12 +98,7 @@ def _what_if_rows(order: pd.DataFrame, base: dict, phases) -> list[list]:
         change = [f"{label} {signed(round(v[c] - base[c]))}" for label, c in phases]
         chance = [f"{label} {pct(v[k])} (base {pct(base[k])})" for label, c in phases
                   if not is_blank(v.get(k := c.replace("window_unmet_", "window_p_any_shortfall_")))]
-        spare = []
-        for phase in ("primary", "secondary"):
-            key = f"window_spare_place_years_{phase}_sub_areas" if f"window_spare_place_years_{phase}_sub_areas" in v \
-                else f"window_spare_place_years_{phase}"
-            if not is_blank(v.get(key)):
-                spare.append(f"{phase} {signed(round(v[key] - base[key]))}")
+        spare = [f"{phase} {signed(round(v[key] - base[key]))}" for phase, key in _spare_keys(v)]
         council = _value(v, "council_capital_cost_gbp_mean", 0.0) - _value(base, "council_capital_cost_gbp_mean", 0.0)
         total = _value(v, "capital_cost_gbp_mean", 0.0) - _value(base, "capital_cost_gbp_mean", 0.0)
         rows.append([[str(v["option"]), str(v.get("description", ""))], change, chance, spare or ["–"],
