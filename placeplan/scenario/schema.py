@@ -35,7 +35,7 @@ class Meta(Model):
     """Who the scenario is for and how to run it."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    """Short identifier (lower case, digits, `_` or `-`); reports go to `reports/<name>/`."""
+    """Short identifier (lower case, digits, `_` or `-`); runs are kept under `reports/<name>/`."""
     title: str
     """Title shown on reports."""
     la_code: str = Field(pattern=r"^\d{3}$")
