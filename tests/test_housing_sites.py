@@ -126,7 +126,7 @@ def test_the_two_sentences_state_the_run_s_numbers(site_run):
     assert account.pupils == pytest.approx(80 * (0.25 + 0.15 + 0.02))
     netting, delivery = housing_sentences(site_run)
     assert netting.startswith("Trend growth is netted out") and "80 of the 170 homes" in netting
-    assert "80 on 2 named sites" in netting and "34 more pupils by 2030/31" in netting
+    assert "(these include 80 on 2 named sites; 5 site homes in years of recorded actual" in netting and "34 more pupils by 2030/31" in netting
     assert delivery.startswith("A delivery factor of 1 scales the planned trajectory")
     assert "160 planned homes in 2022/23 to 2030/31 count as 160" in delivery
 
@@ -144,3 +144,4 @@ def test_the_sentences_are_in_the_console_summary_and_the_report(site_run):
         assert sentence in printed
         assert sentence in page
     assert "Meadow Farm (TS-1, 8881002): 60 homes, £600,000 education contribution" in page
+    assert "Mill Lane (TS-2, 8881001): 25 homes (20 added), £150,000 education contribution" in page

@@ -85,13 +85,14 @@ def housing_sentences(results) -> tuple[str, str]:
     """Two plain sentences: the netting-out of trend growth, then the delivery factor (with this run's numbers)."""
     a = housing_account(results)
     years = f"{ay(a.base_year)} to {ay(a.last_year)}"
-    parts = [f"{num(a.site_dwellings)} on {plural(a.sites, 'named site')}"] if a.sites else []
+    parts = [f"these include {num(a.site_dwellings)} on {plural(a.sites, 'named site')}"] if a.sites else []
     if a.site_actual:
-        parts.append(f"{num(a.site_actual)} site homes in years of recorded actual completions not added again")
+        parts.append(f"{num(a.site_actual)} site homes in years of recorded actual completions are not added "
+                     "again")
     sites = f" ({'; '.join(parts)})" if parts else ""
     netting = (f"Trend growth is netted out: the cohort ratios already carry homes built at the rate of the "
                f"{plural(a.window, 'year')} to {ay(a.base_year)} ({num(a.past_rate)} a year across the primary "
-               f"areas), so only completions above each area's own rate add pupils, {num(a.counted)} of the "
+               f"areas), so only completions above each area's own rate add pupils: {num(a.counted)} of the "
                f"{num(a.expected)} homes expected in {years}{sites}, giving {num(a.pupils)} more pupils by "
                f"{ay(a.last_year)}.")
     delivery = (f"A delivery factor of {a.delivery_factor:g} scales the planned trajectory (1 = built as "

@@ -161,10 +161,12 @@ def _sites_text(scenario) -> str:
     if ledger.empty:
         return ""
     sites = scenario.tables["housing_sites"]
-    by_site = ledger.groupby("site", sort=False).agg(name=("name", "first"), area=("planning_area", "first"),
-                                                     homes=("dwellings", "sum"))
+    by_site = ledger.assign(added=ledger["dwellings"].where(ledger["counted"].astype(bool), 0.0)).groupby(
+        "site", sort=False).agg(name=("name", "first"), area=("planning_area", "first"),
+                                homes=("dwellings", "sum"), added=("added", "sum"))
     money = sites.groupby("site")["contribution_gbp"].sum(min_count=1)
     items = [f"{row['name']} ({site}, {row['area']}): {num(row['homes'])} homes"
+             + ("" if row["added"] == row["homes"] else f" ({num(row['added'])} added)")
              + (f", {gbp(money[site])} education contribution" if site in money and money[site] > 0 else "")
              for site, row in by_site.iterrows()]
     return (" Named sites, added to their planning areas' trajectories (never to years of recorded actual "
