@@ -35,6 +35,7 @@ TABLE_KEYS = {
     "births": "births.table",
     "birth_shares": "births.shares",
     "housing": "housing.table",
+    "housing_sites": "housing.sites",
     "pupil_yields": "housing.yields",
     "send": "send.table",
     "transfer": "transfer.table",
