@@ -37,11 +37,19 @@ def append_row(sheet, values: list[Any]) -> None:
     number) is stored as text with Excel's quote prefix (the apostrophe a user would type), so it
     stays text even when the cell is edited.
     """
-    sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and (cell.value.startswith("=") or formula_like(cell.value)):
-            cell.data_type = "s"
-            cell.quotePrefix = True
+    sheet.append([_text_cell(sheet, v) if isinstance(v, str) and (v.startswith("=") or formula_like(v)) else v
+                  for v in values])
+
+
+def _text_cell(sheet, value: str):
+    """A cell holding ``value`` as text with the quote prefix (built before it is appended: looking the
+    appended row up again through ``sheet[sheet.max_row]`` scans every cell, quadratic in rows)."""
+    from openpyxl.cell.cell import Cell
+
+    cell = Cell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def workbook_bytes(scap) -> bytes:
