@@ -162,7 +162,7 @@ def _inset(fig, ax, legend_box, shown: gpd.GeoDataFrame, small: list[str], class
     _draw_areas(inset, near, classes, styles)
     inset.set_xlim(x0, x1)
     inset.set_ylim(y0, y1)
-    inset.set_aspect("equal", adjustable="datalim")
+    inset.set_aspect("equal", adjustable="box")
     inset.set_xticks([])
     inset.set_yticks([])
     inset.set_xlabel("")
