@@ -560,7 +560,7 @@ def _translate(problem: Problem, staging: Path, shown: str, row_of: dict[str, in
     where = problem.where
     if sheet == "settings":
         key = where.split(" ")[0]
-        match = max((k for k in row_of if key == k or key.startswith(k + ".") or k.startswith(key + ".")),
+        match = max((k for k in row_of if key == k or key.startswith(k + ".")),
                     key=len, default=None)
         if match is not None:
             where = f"row {row_of[match]} ({where})"
