@@ -180,7 +180,7 @@ def template_workbook(scenario_path: str | Path | None = None):
     for key, value in rows:
         _append(sheet, [key, _setting_cell(value)])
         if isinstance(value, dt.date):
-            sheet.cell(sheet.max_row, 2).number_format = "yyyy-mm-dd"
+            sheet.cell(sheet._current_row, 2).number_format = "yyyy-mm-dd"
     _finish(sheet, (50, 60))
     for name, table in tables.items():
         spec = SPECS["pupils_by_school" if name == "pupils" and level == "school" else name]
@@ -281,9 +281,10 @@ def _validate(sheet, name: str, spec: columns.TableSpec, rows: int) -> None:
 def _append(sheet, values: list[Any]) -> None:
     """Append a row; text that a spreadsheet would run as a formula is stored as text."""
     sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and (cell.value.startswith("=") or formula_like(cell.value)):
-            cell.data_type = "s"
+    row = sheet._current_row  # the row just appended (sheet.max_row scans every cell: slow on big tables)
+    for j, value in enumerate(values, start=1):
+        if isinstance(value, str) and (value.startswith("=") or formula_like(value)):
+            sheet.cell(row, j).data_type = "s"
 
 
 def _table_cell(value: Any) -> Any:
