@@ -152,6 +152,7 @@ def test_empty_template_has_every_table_and_headers_only(tmp_path):
     assert book.sheetnames == ["README", "settings"] + list(TABLE_KEYS)
     assert all(book[name].max_row == 1 for name in TABLE_KEYS)
     assert [c.value for c in book["capacity"][1]][:3] == ["school_id", "provision", "net_capacity"]
+    assert main(["template", str(tmp_path / "blank.xlsx")]) == 2  # never over a workbook that may be filled
 
 
 def test_scenario_text_never_becomes_a_formula(toy_copy, tmp_path):

@@ -302,11 +302,17 @@ def _setting_cell(value: Any) -> Any:
 
 
 def write_template(path: str | Path, scenario_path: str | Path | None = None) -> Path:
-    """Write the scenario workbook to ``path`` (a folder: ``<folder>/<scenario name or 'scenario'>.xlsx``)."""
+    """Write the scenario workbook to ``path`` (a folder: ``<folder>/<scenario name or 'scenario'>.xlsx``).
+
+    Refuses (ScenarioError) to replace an existing workbook, and any scenario that does not load.
+    """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         stem = Path(scenario_path).stem if scenario_path else "scenario"
         path = path / f"{stem}.xlsx"
+    if path.exists():  # never over a workbook an officer may have filled
+        raise ScenarioError([Problem(display_path(path), "", "already exists (expected a new file: move it or "
+                                                             "choose another folder)")])
     workbook = template_workbook(scenario_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staged = path.with_name(f".{path.name}.partial")
