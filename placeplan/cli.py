@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from placeplan.errors import ScenarioError
 from placeplan.outputs.console import (print_base_position, print_breaches, print_comparison, print_entry_pressure,
                                        print_programme, print_scap, print_specialist, print_sufficiency)
 from placeplan.outputs.files import out_dir_problem, save_comparison, save_results, save_scap, write_outputs
+from placeplan.outputs.runs import run_folder_name, run_inputs, run_label, write_pointer
 from placeplan.scenario.checks_capital import programme_notes
 from placeplan.scenario.load import display_path, load_scenario
 from placeplan.scenario.overrides import parse_set
@@ -28,6 +30,7 @@ from placeplan.scenario.schema import MAX_DRAWS
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 2
+BACKTEST_DRAWS = 200  # the back-test's default draws (each base year runs the whole model)
 
 
 def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     backtest_cmd.add_argument("--national", action="store_true",
                               help="also back-test every English local authority (committed national tables)")
     _add_run_arguments(backtest_cmd)
+    diff_cmd = commands.add_parser("diff", help="what changed between two runs: inputs, then headline figures "
+                                                "by area and year")
+    diff_cmd.add_argument("run_a", type=Path, metavar="RUN_A",
+                          help="a run folder, a latest*.txt pointer, or a scenario's reports folder (its latest run)")
+    diff_cmd.add_argument("run_b", type=Path, metavar="RUN_B", help="the run to compare with RUN_A (same forms)")
+    diff_cmd.add_argument("--all", action="store_true", help="list every changed figure (default: the first 60)")
     _add_workbook_commands(commands)
     return parser
 
@@ -192,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     if not out.is_terminal:
         out = Console(width=132)
     err = Console(stderr=True)
+    if args.command == "diff":
+        return _diff(args, out, err)
     if args.command in ("template", "import"):
         return _workbook_command(args, out, err)
     scenario = _load(args, err)
@@ -210,22 +221,21 @@ def main(argv: list[str] | None = None) -> int:
             out.print(f"{len(notes)} note{'s' if len(notes) != 1 else ''} (not problems):\n"
                       + "\n".join(f"  - {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)
         return EXIT_OK
-    # compare writes its own report and tables beside the base run's folder, never over it
-    out_dir = args.out or Path("reports") / (scenario.name + ("-compare" if args.command == "compare" else ""))
+    draws = args.draws or (BACKTEST_DRAWS if args.command == "backtest" else scenario.config.meta.draws)
+    seed = scenario.config.meta.seed if args.seed is None else args.seed
+    inputs = run_inputs(scenario, args.command, draws=draws, seed=seed, extra=_command_choices(args))
+    out_dir, root = _out_dir(args, scenario, inputs)
     refused = out_dir_problem(out_dir)  # before anything is computed
     if refused:
         err.print(refused, highlight=False, markup=False, soft_wrap=True)
         return EXIT_PROBLEMS
-    draws = args.draws or scenario.config.meta.draws
     if args.command == "scap":
-        return _scap(args, scenario, out, err, out_dir)
+        return _scap(args, scenario, out, err, out_dir, root, inputs)
     if args.command == "backtest":
-        written = _backtest(args, scenario, out, err, out_dir)
+        written = _backtest(args, scenario, out, err, out_dir, inputs)
     elif args.command == "compare":
-        names = [n.strip() for n in args.options.split(",") if n.strip()] if args.options else None
-        if names == ["none"]:
-            names = []
-        named = [n.strip() for n in args.scenarios.split(",") if n.strip()] if args.scenarios else []
+        choices = _command_choices(args)
+        names, named = choices["options"], choices["scenarios"]
         try:
             with err.status(f"Comparing options with {draws:,} draws ..."):
                 comparison = compare(scenario, names, draws=args.draws, seed=args.seed, scenarios=named)
@@ -235,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         print_comparison(out, comparison)
         with err.status("Writing the report ..."):
             results = run(scenario, draws=args.draws, seed=args.seed)
-            written = save_comparison(comparison, results, out_dir)
+            written = save_comparison(comparison, results, out_dir, inputs)
     else:
         with err.status(f"Running {scenario.name} with {draws:,} draws ..."):
             results = run(scenario, draws=args.draws, seed=args.seed)
@@ -250,19 +260,69 @@ def main(argv: list[str] | None = None) -> int:
         print_scap(out, returned)
         print_breaches(out, returned.breaches, most=10)
         with err.status("Writing the report, workbook and tables ..."):
-            written = save_results(results, out_dir, returned)
-    out.print("Wrote " + ", ".join(display_path(p) for p in written), highlight=False)
+            written = save_results(results, out_dir, returned, inputs)
+    _report_written(out, written, out_dir, root, args.command)
     return EXIT_OK
 
 
-def _scap(args, scenario, out: Console, err: Console, out_dir: Path) -> int:
+def _diff(args, out: Console, err: Console) -> int:
+    """``placeplan diff RUN_A RUN_B``: print what changed (inputs, then headline figures); exit 2 if a run is missing."""
+    from placeplan.outputs.diff import diff_figures, diff_inputs, format_diff, read_run
+    from placeplan.outputs.runs import resolve_run
+
+    try:
+        a, b = (read_run(resolve_run(p)) for p in (args.run_a, args.run_b))
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"diff: {exc}", highlight=False, markup=False, soft_wrap=True)
+        return EXIT_PROBLEMS
+    text = format_diff(a, b, diff_inputs(a.inputs, b.inputs), diff_figures(a.tables, b.tables),
+                       most=None if args.all else 60)
+    out.print(text, highlight=False, markup=False, soft_wrap=True)
+    return EXIT_OK
+
+
+def _command_choices(args) -> dict:
+    """The command's own choices that change its figures (compare's options and scenarios, ``--national``)."""
+    if args.command == "compare":
+        names = [n.strip() for n in args.options.split(",") if n.strip()] if args.options else None
+        if names == ["none"]:
+            names = []
+        named = [n.strip() for n in args.scenarios.split(",") if n.strip()] if args.scenarios else []
+        return {"options": names, "scenarios": named}
+    if args.command == "backtest":
+        return {"national": bool(args.national)}
+    return {}
+
+
+def _out_dir(args, scenario, inputs: dict) -> tuple[Path, Path | None]:
+    """Where the command writes: ``--out`` exactly, else its own run folder under ``reports/<meta.name>/``
+    (:mod:`placeplan.outputs.runs`); and the folder whose ``latest`` pointer it moves (None with ``--out``)."""
+    if args.out is not None:
+        return args.out, None
+    root = Path("reports") / scenario.config.meta.name
+    label = run_label(scenario, inputs["extra"])
+    return root / run_folder_name(args.command, label, inputs["input_hash"]), root
+
+
+def _report_written(out: Console, written: list[Path], out_dir: Path, root: Path | None, command: str) -> None:
+    """Move the ``latest`` pointer (default layout only), then say what was written and where."""
+    folder = display_path(out_dir)
+    out.print(f"Wrote {folder}{os.sep}: " + ", ".join(p.name for p in written), highlight=False, soft_wrap=True)
+    if root is not None:
+        report = "report.html" if any(p.name == "report.html" for p in written) else None
+        pointers = write_pointer(root, command, out_dir.name, report)
+        out.print(f"Latest {command}: {display_path(pointers[-1])} -> {out_dir.name}", highlight=False,
+                  soft_wrap=True)
+
+
+def _scap(args, scenario, out: Console, err: Console, out_dir: Path, root: Path | None, inputs: dict) -> int:
     """Build, check and write the SCAP return; exit 2 when it breaks any of the guide's checkable rules."""
     draws = args.draws or scenario.config.meta.draws
     with err.status(f"Building the SCAP return with {draws:,} draws ..."):
         returned = scap(scenario, draws=args.draws, seed=args.seed)
     print_scap(out, returned)
-    written = save_scap(returned, out_dir)
-    out.print("Wrote " + ", ".join(display_path(p) for p in written), highlight=False)
+    written = save_scap(returned, out_dir, inputs)
+    _report_written(out, written, out_dir, root, "scap")
     if returned.breaches:
         count = len(returned.breaches)
         err.print(f"{count} breach{'es' if count != 1 else ''} of the SCAP guide's rules in the return:",
@@ -272,15 +332,14 @@ def _scap(args, scenario, out: Console, err: Console, out_dir: Path) -> int:
     return EXIT_OK
 
 
-def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list[Path]:
+def _backtest(args, scenario, out: Console, err: Console, out_dir: Path, inputs: dict) -> list[Path]:
     """Back-test the scenario (and optionally every LA); print the tables, write the CSVs."""
     from placeplan.backtest import (backtest, format_comparison, format_ledger, format_national, national_backtest,
                                     read_national_tables)
     from placeplan.backtest.benchmark import format_benchmark, format_local_calibration
     from placeplan.backtest.report import format_reliability
 
-    draws = args.draws or 200
-    seed = scenario.config.meta.seed if args.seed is None else args.seed
+    draws, seed = inputs["draws"], inputs["seed"]
     with err.status(f"Back-testing {scenario.name} from every base year with {draws:,} draws ..."):
         result = backtest(scenario, draws=draws, seed=seed)
     out.print(format_comparison(result), highlight=False, markup=False)
@@ -302,7 +361,7 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path) -> list
         out.print("\n" + format_reliability(national), highlight=False, markup=False)
         tables.update(national.tables())
     info = {"placeplan_version": __version__, "scenario_file": str(scenario.path), "seed": seed, "draws": draws,
-            "national": bool(args.national)}
+            "national": bool(args.national), "inputs": inputs}
     return write_outputs(out_dir, tables, {"backtest.json": info})
 
 

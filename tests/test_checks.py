@@ -194,3 +194,20 @@ def test_school_level_pupils_at_a_school_without_places(toy_copy):
     messages = [str(p) for p in caught.value.problems]
     assert any("unknown school '999999'" in m for m in messages)
     assert any("year groups for which school '100001' has no planning area" in m for m in messages)
+
+
+def test_a_check_names_the_spreadsheet_row_after_blank_rows_inside_the_table(toy_copy):
+    """Blank rows are skipped but not counted out: the unknown area is on line 6 of the file, so row 6."""
+    from placeplan.errors import ScenarioError
+    from placeplan.scenario.load import load_scenario
+
+    path = toy_copy.parent / "toy_council" / "schools.csv"
+    lines = path.read_text().splitlines()
+    south = next(i for i, line in enumerate(lines) if line.startswith("100003,"))
+    lines[south] = lines[south].replace(",8881002,", ",9999999,", 1)
+    lines[2:2] = ["", ""]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(toy_copy)
+    where = [p.where for p in caught.value.problems if "9999999" in p.message]
+    assert where == [f"row {south + 3}, column primary_planning_area"]  # 1-based line, two blank lines above

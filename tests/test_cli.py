@@ -93,10 +93,12 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
     assert "SCAP 2026 return" in printed and "no forecast for secondary planning area 8880001" in printed
 
 
-def test_default_out_dir_is_reports_scenario_name(tmp_path, monkeypatch):
+def test_default_out_dir_is_a_run_folder_under_reports_scenario_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(["run", str(TOY)]) == 0
-    assert (tmp_path / "reports" / "toy_council" / "base_position.csv").is_file()
+    assert main(["run", str(TOY), "--draws", "10"]) == 0
+    runs = tmp_path / "reports" / "toy_council"
+    latest = (runs / "latest.txt").read_text().strip()
+    assert latest.startswith("run-base-") and (runs / latest / "base_position.csv").is_file()
 
 
 def test_console_script_runs_as_a_process(tmp_path):

@@ -16,6 +16,15 @@ rate is not subtracted. Completion years counted are ``base_year ... last projec
 scales planned (trajectory) rows only; actual rows are counted as recorded. The window
 mean uses the rows as recorded.
 
+Named sites
+-----------
+``dwellings`` here are the ``housing`` table's rows plus the named sites of the optional
+``housing_sites`` table, summed by primary area and year before this step
+(:func:`placeplan.demand.sites.scenario_housing`): a site adds to planned years and to years without a
+row, never to a year of recorded actual completions (which already count the site's homes), so the
+delivery factor and the window mean above treat a site's homes like the rest of the trajectory.
+:func:`placeplan.outputs.housing_text.housing_sentences` states both rules with a run's numbers.
+
 Build-up profile
 ----------------
 ``BUILD_UP = (0.5, 1.0)``: 50% of a home's yield is counted in the academic year after

@@ -205,7 +205,9 @@ def _assemble(scenario, primary_areas: tuple[str, ...], secondary_areas: tuple[s
     birth_years = np.arange(history_years[0] - RECEPTION_AGE, years[-1] - RECEPTION_AGE + 1)
     births, births_sd, kinds = _births(tables["births"], tables.get("birth_shares"), meta.la_code,
                                        primary_areas, birth_years)
-    housing_years, dwellings, planned = _housing(tables["housing"], primary_areas,
+    from placeplan.demand.sites import scenario_housing  # housing + named sites (no-double-counting rule there)
+
+    housing_years, dwellings, planned = _housing(scenario_housing(tables), primary_areas,
                                                  base - policy.ratio_window + 1, years[-1])
     central, low, high = _yields(tables["pupil_yields"])
     share = _secondary_share(primary_areas, secondary_areas, secondary_of, secondary_nor)

@@ -68,6 +68,15 @@ def print_sufficiency(console: Console, results, years_ahead: tuple[int, ...] = 
                  for y in years]
         out.add_row(f"{area} {rows['name'].iloc[0]}", phase, *cells, _ay(first.get((area, phase))))
     console.print(out)
+    print_housing(console, results)
+
+
+def print_housing(console: Console, results) -> None:
+    """The housing step in two sentences: netting-out of trend growth, then the delivery factor."""
+    from placeplan.outputs.housing_text import housing_sentences
+
+    for sentence in housing_sentences(results):
+        console.print(f"Housing: {sentence}", highlight=False, markup=False)
 
 
 def print_programme(console: Console, results) -> None:

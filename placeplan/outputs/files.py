@@ -206,12 +206,13 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def save_results(results, out_dir: Path, scap=None) -> list[Path]:
+def save_results(results, out_dir: Path, scap=None, inputs: dict | None = None) -> list[Path]:
     """Save everything a run produces into ``out_dir``, all or nothing.
 
     The run's CSV tables, the SCAP return (``scap_*.csv``, ``scap_validation.csv`` and
     ``scap_return.xlsx``; ``scap``: a ``ScapReturn`` already built), the report (``report.html``,
-    ``report.pdf``, with the back-test when the run made one) and ``run.json``.
+    ``report.pdf``, with the back-test when the run made one) and ``run.json`` (with ``inputs``, the
+    record :func:`placeplan.outputs.runs.run_inputs` made, when given: ``placeplan diff`` reads it).
     """
     from placeplan.outputs.report import render_report
     from placeplan.outputs.scap import scap_return, scap_workbook
@@ -224,6 +225,8 @@ def save_results(results, out_dir: Path, scap=None) -> list[Path]:
     html, pdf = render_report(results, backtest=results.backtest)
     tables = {name: with_year_status(table, results.scenario.config.meta.base_year) for name, table in tables.items()}
     info = {**results.run_info, "run_at": dt.datetime.now().isoformat(timespec="seconds")}  # not deterministic
+    if inputs is not None:
+        info["inputs"] = inputs
     return write_outputs(out_dir, tables, {"run.json": info},
                          blobs={"scap_return.xlsx": scap_workbook(results, scap),
                                 "report.html": html.encode("utf-8"), "report.pdf": pdf})
@@ -241,18 +244,21 @@ def with_year_status(table: pd.DataFrame, base_year: int) -> pd.DataFrame:
     return out
 
 
-def save_scap(scap, out_dir: Path) -> list[Path]:
-    """Save just a SCAP return (``ScapReturn``): ``scap_return.xlsx`` and ``scap_validation.csv``, all or nothing."""
+def save_scap(scap, out_dir: Path, inputs: dict | None = None) -> list[Path]:
+    """Save just a SCAP return (``ScapReturn``): ``scap_return.xlsx`` and ``scap_validation.csv``, all or nothing
+    (with ``scap.json`` holding the run's ``inputs`` record when given)."""
     from placeplan.outputs.scap import scap_workbook
 
-    return write_outputs(out_dir, {"scap_validation": scap.validation_table()}, {},
+    documents = {"scap.json": {"inputs": inputs}} if inputs is not None else {}
+    return write_outputs(out_dir, {"scap_validation": scap.validation_table()}, documents,
                          blobs={"scap_return.xlsx": scap_workbook(scap.results, scap)})
 
 
-def save_comparison(comparison, results, out_dir: Path) -> list[Path]:
-    """Save an option comparison (CSVs, ``compare.json``) with its report into ``out_dir``."""
+def save_comparison(comparison, results, out_dir: Path, inputs: dict | None = None) -> list[Path]:
+    """Save an option comparison (CSVs, ``compare.json``, with the ``inputs`` record when given) with its report."""
     from placeplan.outputs.report import render_report
 
     html, pdf = render_report(results, comparison, backtest=results.backtest)
-    return write_outputs(out_dir, comparison.tables(), {"compare.json": comparison.run_info},
+    info = dict(comparison.run_info, **({"inputs": inputs} if inputs is not None else {}))
+    return write_outputs(out_dir, comparison.tables(), {"compare.json": info},
                          blobs={"report.html": html.encode("utf-8"), "report.pdf": pdf})

@@ -36,8 +36,8 @@ from placeplan.demand import demand_inputs
 from placeplan.outputs.fmt import ay, is_blank
 from placeplan.outputs.scap_forecasts import (NCY_LABELS, nor_by_planning_area_table, place_planning_table,
                                               pupil_forecasts_table, specialist_forecasts_table)
-from placeplan.outputs.scap_places import (CapacityAtDate, capacity_at_date, date_text, housing_funded_places,
-                                           planned_rows)
+from placeplan.outputs.scap_places import (CapacityAtDate, capacity_at_date, combined_funded_places, date_text,
+                                           housing_funded_places, planned_rows, site_funded_places)
 from placeplan.outputs.scap_rounding import largest_remainder
 from placeplan.outputs.scap_rules import Breach, validate_return
 from placeplan.outputs.scap_window import ScapWindow, census_label, missing_forecast_years, scap_window
@@ -108,7 +108,8 @@ def scap_return(results, window: ScapWindow | None = None) -> ScapReturn:
     central = tuple(section.central_funding_sources)
     capacity = capacity_at_date(results, window, central)
     planned = planned_rows(results, window, central)
-    hdc = housing_funded_places(results, window, section.hdc_funding_sources)
+    hdc = combined_funded_places(housing_funded_places(results, window, section.hdc_funding_sources),
+                                 site_funded_places(results, window))
     hif = housing_funded_places(results, window, section.hif_funding_sources)
     tables: dict[str, pd.DataFrame] = {}
     tables["school_capacity"] = school_capacity_table(results, window, capacity)

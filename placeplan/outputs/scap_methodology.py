@@ -199,7 +199,9 @@ def methodology_table(results, tables: dict[str, pd.DataFrame], window=None, bre
     add("housing-funded places", "HDC / HIF", "hdc_places and hif_places are the places of committed or complete "
         "projects funded by housing developer contributions (funding_source "
         f"{', '.join(config.scap.hdc_funding_sources) or '-'}) or the Housing Infrastructure Fund "
-        f"({', '.join(config.scap.hif_funding_sources) or '-'}) open by each year, in the school's planning area"
+        f"({', '.join(config.scap.hif_funding_sources) or '-'}) open by each year, in the school's planning area, "
+        "plus the places named housing sites' S106 / CIL contributions fund (housing_sites table), from the "
+        "year given, in the site's planning area"
         + ("." if recorded else "; the scenario records none, so they are 0 (labelled 'none recorded')."))
 
     # --- place planning

@@ -22,7 +22,10 @@ because that is when the places can take pupils. DfE's return counts places diff
 * **housing-funded places**: places of projects funded by housing developer contributions
   (``scap.hdc_funding_sources``) or the Housing Infrastructure Fund (``scap.hif_funding_sources``)
   that open after the capacity date, counted from their first forecast year in the planning area
-  of the school (``housing_funded_places``).
+  of the school (``housing_funded_places``); and places a named housing site's S106 or CIL
+  contribution funds (``housing_sites.funded_primary_places`` / ``funded_secondary_places``), from the
+  academic year of the row that gives them, in the site's primary area or its secondary area
+  (``site_funded_places``).
 
 Every figure here is in places; the integers of planned places share each change's whole net
 change by largest remainders (``scap_rounding``). Nothing reads files.
@@ -241,3 +244,60 @@ def housing_funded_places(results, window: ScapWindow, sources) -> pd.DataFrame:
 def date_text(date: dt.date) -> str:
     """'1 May 2027'."""
     return f"{date.day} {date:%B %Y}"
+
+
+def site_funded_places(results, window: ScapWindow) -> pd.DataFrame:
+    """Places funded by named housing sites' developer contributions, by planning area and forecast year.
+
+    A ``housing_sites`` row's ``funded_primary_places`` count in the site's primary planning area, its
+    ``funded_secondary_places`` in its secondary area (``checks_sites.funded_secondary_area``), in every
+    forecast year from the row's academic year on. Returns the ``housing_funded_places`` columns
+    (planning_area, academic_year, places [places, whole], projects: the sites and the contribution
+    secured [GBP], e.g. ``site TS-1 Meadow Farm (S106 £600,000)``).
+    """
+    from placeplan.demand.sites import site_areas
+    from placeplan.scenario.checks_sites import funded_secondary_area
+
+    tables = results.scenario.tables
+    sites = tables.get("housing_sites")
+    empty = pd.DataFrame(columns=["planning_area", "academic_year", "places", "projects"])
+    if sites is None or sites.empty:
+        return empty
+    areas = tables["planning_areas"]
+    official = areas[areas["kind"] == "official"]
+    secondary = set(official.loc[official["phase"] == "secondary", "planning_area"])
+    school_rows = {r.school_id: r for r in tables["schools"].itertuples()}
+    money = sites.groupby("site")["contribution_gbp"].sum(min_count=1)
+    kinds = sites.dropna(subset=["contribution"]).groupby("site")["contribution"].agg(
+        lambda k: "/".join(dict.fromkeys(k)))
+    primary_area = site_areas(sites, tables["schools"])
+    rows = []
+    for i, row in sites.iterrows():
+        label = f"site {row['site']}" + ("" if pd.isna(row["name"]) else f" {row['name']}")
+        gbp = money.get(row["site"])
+        if gbp is not None and not pd.isna(gbp) and gbp > 0:
+            label += f" ({kinds.get(row['site'], 'contribution').upper()} £{gbp:,.0f})"
+        for phase, column, area in (("primary", "funded_primary_places", primary_area[i]),
+                                    ("secondary", "funded_secondary_places",
+                                     funded_secondary_area(row, secondary, school_rows))):
+            places = row[column]
+            if pd.isna(places) or int(places) == 0 or area is None or pd.isna(area):
+                continue
+            for year in window.forecast_years[phase]:
+                if year >= int(row["academic_year"]):
+                    rows.append((area, int(year), int(places), label))
+    if not rows:
+        return empty
+    table = pd.DataFrame(rows, columns=["planning_area", "academic_year", "places", "project"])
+    return table.groupby(["planning_area", "academic_year"], as_index=False).agg(
+        places=("places", "sum"), projects=("project", lambda s: ", ".join(dict.fromkeys(s))))
+
+
+def combined_funded_places(*tables: pd.DataFrame) -> pd.DataFrame:
+    """``housing_funded_places``-shaped tables summed by planning area and year (projects joined)."""
+    parts = [t for t in tables if t is not None and not t.empty]
+    if not parts:
+        return pd.DataFrame(columns=["planning_area", "academic_year", "places", "projects"])
+    joined = pd.concat(parts, ignore_index=True)
+    return joined.groupby(["planning_area", "academic_year"], as_index=False, sort=True).agg(
+        places=("places", "sum"), projects=("projects", lambda s: ", ".join(dict.fromkeys(s))))

@@ -15,6 +15,7 @@ import pandas as pd
 from placeplan.errors import Problem, ScenarioError
 from placeplan.scenario.checks_capital import check_admissions, check_delivery_states, check_places_before
 from placeplan.scenario.checks_places import CHECKS as PLACE_CHECKS
+from placeplan.scenario.checks_sites import CHECKS as SITE_CHECKS
 from placeplan.scenario.columns import ALL_TABLES, COUNT_COLUMNS
 from placeplan.scenario.schema import ScenarioFile
 from placeplan.scenario.tables import FIRST_DATA_ROW
@@ -540,6 +541,6 @@ CHECKS: tuple[Callable[[CheckInput], list[Problem]], ...] = (
 def run_checks(inp: CheckInput) -> list[Problem]:
     """Run every consistency check and return all the problems found."""
     problems: list[Problem] = []
-    for check in CHECKS + PLACE_CHECKS:
+    for check in CHECKS + PLACE_CHECKS + SITE_CHECKS:
         problems += check(inp)
     return problems

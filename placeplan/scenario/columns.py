@@ -268,6 +268,46 @@ HOUSING = TableSpec(
     key=("planning_area", "academic_year"),
 )
 
+HOUSING_SITES = TableSpec(
+    "housing_sites",
+    "Named housing sites (optional): one row per site and academic year of completion. Each site's homes are "
+    "added to the `housing` table's row for its primary planning area and year (a year without a row becomes "
+    "a planned row), so the `housing` trajectory must be the background WITHOUT these sites. A year whose "
+    "`housing` row is `actual` takes nothing from the sites: recorded completions already count every home "
+    "built, the sites' among them. Site homes are planned: the delivery factor and the netting-out of trend "
+    "growth apply to them as to every planned row.",
+    (
+        Column("site", "code", "-", "Site identifier (e.g. the planning application or allocation reference); "
+               "one row per site and year."),
+        Column("name", "text", "-", "Site name shown in reports.", required=False),
+        Column("planning_area", "code", "-", "Primary planning area the homes are in; give this or school_id.",
+               required=False),
+        Column("school_id", "code", "-", "School whose catchment the site is in, instead of planning_area: the "
+               "homes go to that school's primary_planning_area (a school without one is refused; for a "
+               "secondary school's catchment give the primary planning area).", required=False),
+        _year("academic_year", "Year of completion (financial year April Y to March Y+1 counted as Y)."),
+        Column("dwellings", "float", "dwellings", "Homes completed on the site in the year.",
+               maximum=MAX_LOCAL_COUNT),
+        Column("tenure", "text", "-", "Tenure, where known (e.g. market, affordable, mixed).", required=False),
+        Column("dwelling_type", "text", "-", "Type or mix, where known (e.g. houses, flats, 2-3 bed).",
+               required=False),
+        Column("contribution", "enum", "-", "Kind of education contribution secured, where any.",
+               required=False, choices=("s106", "cil")),
+        Column("contribution_gbp", "float", "GBP", "Education contribution secured in the year (S106 or CIL).",
+               required=False, maximum=1e10),
+        Column("funded_primary_places", "int", "places", "Primary places the contribution funds, counted in the "
+               "SCAP return's hdc_places of the site's primary planning area from this academic year on.",
+               required=False, maximum=MAX_SCHOOL_PLACES),
+        Column("funded_secondary_places", "int", "places", "Secondary places the contribution funds, counted in "
+               "hdc_places of the site's secondary area from this academic year on.", required=False,
+               maximum=MAX_SCHOOL_PLACES),
+        Column("secondary_planning_area", "code", "-", "Secondary planning area of the funded secondary places "
+               "(blank: the school_id's secondary area, or the only secondary area).", required=False),
+        Column("source", "text", "-", "Where the figures come from.", required=False),
+    ),
+    key=("site", "academic_year"),
+)
+
 PUPIL_YIELDS = TableSpec(
     "pupil_yields",
     "Pupils per new dwelling, by provision.",
@@ -408,9 +448,10 @@ COUNT_COLUMNS = {
     "council_forecast_record": ("forecast", "actual"),
     "births": ("births", "births_low", "births_high"),
     "housing": ("dwellings",),
+    "housing_sites": ("dwellings", "contribution_gbp", "funded_primary_places", "funded_secondary_places"),
     "send": ("population", "ehcp", "specialist"),
 }
 
 ALL_TABLES = (PLANNING_AREAS, SCHOOLS, CAPACITY, CAPACITY_BY_NCY, SCHOOL_NOR, PUPILS, PUPILS_BY_SCHOOL, OBSERVED_TOTALS, FORECAST_ERRORS, TRANSFER,
-              BIRTHS, BIRTH_SHARES, HOUSING, PUPIL_YIELDS, SEND, DFE_SCORECARD,
+              BIRTHS, BIRTH_SHARES, HOUSING, HOUSING_SITES, PUPIL_YIELDS, SEND, DFE_SCORECARD,
               COUNCIL_FORECAST_RECORD, NATIONAL_RATIOS)

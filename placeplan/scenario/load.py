@@ -35,6 +35,7 @@ TABLE_KEYS = {
     "births": "births.table",
     "birth_shares": "births.shares",
     "housing": "housing.table",
+    "housing_sites": "housing.sites",
     "pupil_yields": "housing.yields",
     "send": "send.table",
     "transfer": "transfer.table",
@@ -209,6 +210,7 @@ def load_scenario(
                                            "fix the problems listed and validate again"))
     if problems or config is None or config.meta.base_year is None:
         raise ScenarioError(problems)
+    tables = {name: table.reset_index(drop=True) for name, table in tables.items()}  # the model counts rows from 0
     return Scenario(config=config, tables=tables, path=path, scenario=scenario, applied=tuple(applied),
                     sets=tuple((str(k), v) for k, v in sets), notes=tuple(notes))
 

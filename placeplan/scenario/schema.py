@@ -35,7 +35,7 @@ class Meta(Model):
     """Who the scenario is for and how to run it."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    """Short identifier (lower case, digits, `_` or `-`); reports go to `reports/<name>/`."""
+    """Short identifier (lower case, digits, `_` or `-`); runs are kept under `reports/<name>/`."""
     title: str
     """Title shown on reports."""
     la_code: str = Field(pattern=r"^\d{3}$")
@@ -172,6 +172,10 @@ class HousingSection(Model):
 
     table: str
     """CSV of completions by planning area and year (see the `housing` table)."""
+    sites: str | None = None
+    """CSV of named housing sites by year (see the `housing_sites` table), added to the `housing` rows of their
+    primary planning areas (not to years whose row is `actual`); the `housing` trajectory must then leave them
+    out."""
     yields: str
     """CSV of pupil yields per dwelling (see the `pupil_yields` table)."""
     delivery_factor: float = Field(default=1.0, ge=0, le=3)
@@ -662,6 +666,7 @@ class ScenarioFile(Model):
             "births.table": self.births.table,
             "births.shares": self.births.shares,
             "housing.table": self.housing.table,
+            "housing.sites": self.housing.sites,
             "housing.yields": self.housing.yields,
             "send.table": self.send.table if self.send else None,
         }

@@ -75,7 +75,8 @@ def typed_table(raw: pd.DataFrame, spec: TableSpec, file: str,
     ``MAX_CELL_PROBLEMS_PER_COLUMN`` per column, then a count), naming the spreadsheet row.
     Optional columns may be left out (they are blank); columns the spec does not know are
     left out with a note in ``notes``.
-    Returns the typed table (only the spec's columns, in spec order) and the problems.
+    Returns the typed table (only the spec's columns, in spec order; its index is still each row's
+    spreadsheet number minus ``FIRST_DATA_ROW``, blank rows skipped, so checks name the right row) and the problems.
     """
     problems = check_table_columns(raw, spec, file, notes)
     present = [c for c in spec.columns if c.name in raw.columns]
@@ -92,7 +93,7 @@ def typed_table(raw: pd.DataFrame, spec: TableSpec, file: str,
     for column in spec.columns:  # left out (optional, or reported missing): blank, typed as blank cells are
         if column.name not in out.columns:
             out[column.name], _ = _convert(pd.Series("", index=raw.index, dtype="object"), column, file)
-    return out[list(spec.column_names)].reset_index(drop=True), problems
+    return out[list(spec.column_names)], problems  # index kept: row number minus FIRST_DATA_ROW, for the checks
 
 
 def check_table_columns(raw: pd.DataFrame, spec: TableSpec, file: str,

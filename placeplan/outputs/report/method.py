@@ -8,7 +8,8 @@ from collections import Counter
 import pandas as pd
 
 from placeplan.outputs.report.blocks import Table
-from placeplan.outputs.fmt import ay, join_words, num, plural
+from placeplan.outputs.fmt import ay, gbp, join_words, num, plural
+from placeplan.outputs.housing_text import housing_sentences
 
 YEAR_COLUMNS = ("academic_year", "birth_year", "as_of_year", "nor_year", "financial_year", "outturn_year")
 HEREFORDSHIRE = "884"
@@ -79,6 +80,7 @@ def method_section(results, has_specialist: bool) -> dict:
         "the year group below a year earlier times a progression ratio; Year 7 from Year 6 through the transfer "
         "ratio; sixth form from staying-on rates; plus pupils from new homes above the trend. "
         + _ratio_text(policy),
+        "Housing. " + " ".join(housing_sentences(results)) + _sites_text(scenario),
         f"Uncertainty. The {num(info.get('draws'))} simulations are not set by hand: they replay how far past "
         "forecasts of the same method missed, one year ahead, two years ahead and so on, measured on forecasts "
         "whose outcome was known. Every English authority's record (149 authorities, forecasts from 2014 to 2021 "
@@ -149,6 +151,26 @@ def method_section(results, has_specialist: bool) -> dict:
     return {"settings": settings, "how": how, "outturn": outturn_section(results), "data": data_table, "evidence": evidence,
             "scorecard": scorecard, "scorecard_notes": scorecard_notes + scorecard_differences(results),
             "approximations": approximations(results, assumed_total, has_specialist)}
+
+
+def _sites_text(scenario) -> str:
+    """Named housing sites in a sentence (empty without a housing_sites table)."""
+    from placeplan.demand.sites import site_ledger
+
+    ledger = site_ledger(scenario.tables)
+    if ledger.empty:
+        return ""
+    sites = scenario.tables["housing_sites"]
+    by_site = ledger.assign(added=ledger["dwellings"].where(ledger["counted"].astype(bool), 0.0)).groupby(
+        "site", sort=False).agg(name=("name", "first"), area=("planning_area", "first"),
+                                homes=("dwellings", "sum"), added=("added", "sum"))
+    money = sites.groupby("site")["contribution_gbp"].sum(min_count=1)
+    items = [f"{row['name']} ({site}, {row['area']}): {num(row['homes'])} homes"
+             + ("" if row["added"] == row["homes"] else f" ({num(row['added'])} added)")
+             + (f", {gbp(money[site])} education contribution" if site in money and money[site] > 0 else "")
+             for site, row in by_site.iterrows()]
+    return (" Named sites, added to their planning areas' trajectories (never to years of recorded actual "
+            "completions, which already count them): " + "; ".join(items) + ".")
 
 
 def transfer_text(results) -> str:
