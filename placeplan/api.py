@@ -18,6 +18,7 @@ from placeplan.demand import Projection, demand_cube, demand_inputs, to_tidy
 from placeplan.demand.rebase import history_table
 from placeplan.pipeline import CapitalStep
 from placeplan.scenario.load import Scenario, load_scenario
+from placeplan.scenario.workbook import import_workbook, write_template  # noqa: F401  (part of the API)
 from placeplan.sufficiency.base_position import base_position, position_totals
 from placeplan.sufficiency.entry import entry_pan, entry_pressure
 from placeplan.sufficiency.need import SufficiencyResult, first_likely_shortfall

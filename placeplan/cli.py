@@ -78,7 +78,40 @@ def build_parser() -> argparse.ArgumentParser:
                           help="a run folder, a latest*.txt pointer, or a scenario's reports folder (its latest run)")
     diff_cmd.add_argument("run_b", type=Path, metavar="RUN_B", help="the run to compare with RUN_A (same forms)")
     diff_cmd.add_argument("--all", action="store_true", help="list every changed figure (default: the first 60)")
+    _add_workbook_commands(commands)
     return parser
+
+
+def _add_workbook_commands(commands) -> None:
+    """``template`` and ``import``: a scenario as an Excel workbook, and a filled workbook as a scenario folder."""
+    template = commands.add_parser("template", help="write a scenario workbook (.xlsx) to fill in Excel")
+    template.add_argument("target", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                          help="folder (or .xlsx file) to write (default: the working folder)")
+    template.add_argument("--from", dest="from_scenario", type=Path, metavar="SCENARIO",
+                          help="fill the workbook from this scenario YAML (default: headers only)")
+    imported = commands.add_parser("import", help="turn a filled scenario workbook into a scenario folder "
+                                                  "and check it (exit 2 on problems)")
+    imported.add_argument("workbook", type=Path, metavar="WORKBOOK", help="the filled .xlsx workbook")
+    imported.add_argument("target", type=Path, metavar="DIR",
+                          help="scenario folder to write (new, empty, or an earlier import, which is replaced)")
+
+
+def _workbook_command(args, out: Console, err: Console) -> int:
+    from placeplan.api import import_workbook, write_template
+
+    try:
+        if args.command == "template":
+            written = write_template(args.target, args.from_scenario)
+            out.print(f"Wrote {display_path(written)}: fill it in Excel, then run "
+                      f"placeplan import {display_path(written)} FOLDER", highlight=False, markup=False)
+        else:
+            written = import_workbook(args.workbook, args.target)
+            out.print(f"Wrote {display_path(written)} (valid): run it with placeplan run {display_path(written)}",
+                      highlight=False, markup=False)
+    except ScenarioError as exc:
+        err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+        return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -170,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     err = Console(stderr=True)
     if args.command == "diff":
         return _diff(args, out, err)
+    if args.command in ("template", "import"):
+        return _workbook_command(args, out, err)
     scenario = _load(args, err)
     if scenario is None:
         return EXIT_PROBLEMS

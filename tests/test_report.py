@@ -425,8 +425,8 @@ def test_pdf_has_every_section(toy_report):
     assert "1. Summary for the DfE meeting" in first and "Decisions this asks for" in first
     assert "8881002 South" in first and "South Primary expansion to 3 forms of entry" in first
     assert "How reliable the chances have been" in text and "No chance could be scored yet" in text
-    images = sum(len(page.images) for page in reader.pages)
-    assert images == 7
+    images = {image.name for page in reader.pages for image in page.images}  # WeasyPrint shares one
+    assert len(images) == 7  # resource dictionary between pages: count distinct images
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")

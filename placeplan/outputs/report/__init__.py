@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from placeplan.outputs.report.context import build_context
 from placeplan.outputs.report.html import render
-from placeplan.outputs.report.pdf import html_to_pdf
+from placeplan.outputs.report.pdf import report_pdf
 
 __all__ = ["render_report", "render_report_html", "render_report_pdf"]
 
@@ -32,11 +32,16 @@ def render_report_html(results, comparison=None, backtest=None, *, map_year: int
 
 
 def render_report_pdf(results, comparison=None, backtest=None, *, map_year: int | None = None) -> bytes:
-    """The same report as PDF bytes (xhtml2pdf; needs no browser)."""
-    return html_to_pdf(render(build_context(results, comparison, backtest, map_year), pdf=True))
+    """The same report as PDF bytes: tagged PDF/UA-1 from WeasyPrint (xhtml2pdf, untagged, without Pango)."""
+    return report_pdf(build_context(results, comparison, backtest, map_year), _as_at(results))
 
 
 def render_report(results, comparison=None, backtest=None, *, map_year: int | None = None) -> tuple[str, bytes]:
     """Both: (HTML text, PDF bytes), drawing the charts and maps once."""
     context = build_context(results, comparison, backtest, map_year)
-    return render(context), html_to_pdf(render(context, pdf=True))
+    return render(context), report_pdf(context, _as_at(results))
+
+
+def _as_at(results):
+    """The scenario's as-at date (the PDF's creation date), or None."""
+    return getattr(results.scenario.config.meta, "as_at", None)

@@ -8,6 +8,7 @@ easting and northing. Reading these two files is the report's only I/O.
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 
@@ -15,12 +16,16 @@ import geopandas as gpd
 import matplotlib.patheffects as pe
 import matplotlib.pyplot as plt
 import pandas as pd
+import shapely.geometry
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from placeplan.outputs.report import style
 
 BNG = "EPSG:27700"
+DPI = 200  # maps carry small text: twice the charts' resolution, so labels stay sharp in print
+LABEL_PT = 7.2  # area labels, in points at the figure's own size (the PDF prints maps at that size)
+SMALL = 0.1  # an area whose extent is under this share of the map's is labelled in the inset
 SCHOOL_MARKERS = {"primary": ("o", "Primary school"), "secondary": ("s", "Secondary school"),
                   "all_through": ("D", "All-through school"), "special": ("^", "Special school or AP")}
 
@@ -71,23 +76,22 @@ class MapClass:
 
 def area_map(layers: Layers, codes: list[str], classes: dict[str, str], labels: dict[str, str],
              legend: list[MapClass], styles: dict[str, dict], schools: pd.DataFrame | None = None,
-             width: float = 10.0, height: float = 8.6, legend_title: str = "") -> bytes:
+             width: float = 7.3, height: float = 6.4, legend_title: str = "") -> bytes:
     """Planning areas ``codes`` filled by class, labelled, with the outline and (optionally) school points.
 
-    ``schools`` has easting, northing, places and phase (one row per school).
+    ``schools`` has easting, northing, places and phase (one row per school). ``width`` and ``height`` are
+    inches at print size (the PDF shows the map at that size, text at its point size). Where two or more
+    areas are too small to label in place (a city's areas), they are drawn again, enlarged and labelled,
+    in an inset below the legend, and a box on the map marks where the inset is.
     """
     with plt.rc_context(style.RC):
         fig, ax = plt.subplots(figsize=(width, height))
         shown = layers.areas[layers.areas["planning_area"].isin(codes)].copy()
         shown["_area"] = shown.geometry.area
         shown = shown.sort_values("_area", ascending=False)  # small (and overlapping) areas on top
-        for row in shown.itertuples():
-            key = classes.get(row.planning_area, "none")
-            s = styles.get(key, style.CLASS_STYLE["none"])
-            gpd.GeoSeries([row.geometry], crs=BNG).plot(ax=ax, facecolor=s["color"], edgecolor=style.INK,
-                                                        linewidth=0.7, hatch=s.get("hatch") or None)
+        _draw_areas(ax, shown, classes, styles)
         if layers.boundary is not None:
-            layers.boundary.boundary.plot(ax=ax, color=style.INK, linewidth=1.4)
+            layers.boundary.boundary.plot(ax=ax, color=style.INK, linewidth=1.2)
         handles = [Patch(facecolor=styles[c.key]["color"], hatch=styles[c.key].get("hatch") or None,
                          edgecolor=style.INK, linewidth=0.6, label=c.label) for c in legend]
         if schools is not None and not schools.empty:
@@ -98,13 +102,79 @@ def area_map(layers: Layers, codes: list[str], classes: dict[str, str], labels: 
         ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
         ax.set_aspect("equal")
         ax.set_axis_off()
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), title=legend_title or None,
-                  title_fontproperties={"weight": "bold", "size": 7.5}, alignment="left", labelspacing=0.7,
-                  handlelength=2.2, handleheight=1.4, borderaxespad=0.2)
+        legend_box = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                               title=legend_title or None, title_fontproperties={"weight": "bold", "size": 7.5},
+                               alignment="left", labelspacing=0.55, handlelength=2.0, handleheight=1.2,
+                               borderaxespad=0.2)
         fig.subplots_adjust(left=0.01, right=0.66 if width > 5 else 0.5, top=0.99, bottom=0.01)
-        _place_labels(fig, ax, shown, labels)
+        small = _small_areas(shown, bounds, labels)
+        inset = _inset(fig, ax, legend_box, shown, small, classes, styles) if len(small) >= 2 else None
+        if inset is not None:
+            _place_labels(fig, ax, shown[~shown["planning_area"].isin(small)], labels)
+            _place_labels(fig, inset, shown[shown["planning_area"].isin(small)], labels)
+        else:
+            _place_labels(fig, ax, shown, labels)
         _scale_bar(ax)
-        return style.png(fig, tight=True)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight",
+                    pad_inches=0.06)
+        plt.close(fig)
+        return buffer.getvalue()
+
+
+def _draw_areas(ax, shown: gpd.GeoDataFrame, classes: dict[str, str], styles: dict[str, dict]) -> None:
+    for row in shown.itertuples():
+        key = classes.get(row.planning_area, "none")
+        s = styles.get(key, style.CLASS_STYLE["none"])
+        gpd.GeoSeries([row.geometry], crs=BNG).plot(ax=ax, facecolor=s["color"], edgecolor=style.INK,
+                                                    linewidth=0.6, hatch=s.get("hatch") or None)
+
+
+def _small_areas(shown: gpd.GeoDataFrame, bounds, labels: dict[str, str]) -> list[str]:
+    """Labelled areas whose main part's width and height are both under ``SMALL`` of the map's extent."""
+    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    out = []
+    for row in shown.itertuples():
+        x0, y0, x1, y1 = _main_part(row.geometry).bounds
+        if labels.get(row.planning_area) and max(x1 - x0, y1 - y0) < SMALL * extent:
+            out.append(row.planning_area)
+    return out
+
+
+def _main_part(geom):
+    """The largest polygon of a multipolygon (where its label goes), or the polygon."""
+    return max(geom.geoms, key=lambda g: g.area) if geom.geom_type == "MultiPolygon" else geom
+
+
+def _inset(fig, ax, legend_box, shown: gpd.GeoDataFrame, small: list[str], classes, styles):
+    """An enlarged view of the small areas below the legend, and a box on the map where it is; the inset axes."""
+    fig.canvas.draw()
+    legend_bottom = fig.transFigure.inverted().transform(
+        legend_box.get_window_extent(fig.canvas.get_renderer()))[0][1]
+    left = ax.get_position().x1 + 0.01
+    top = max(0.2, legend_bottom - 0.03)
+    inset = fig.add_axes([left, 0.02, 0.99 - left, top - 0.02])
+    part = shown[shown["planning_area"].isin(small)]
+    x0, y0, x1, y1 = gpd.GeoSeries([_main_part(g) for g in part.geometry], crs=BNG).total_bounds
+    pad = 0.25 * max(x1 - x0, y1 - y0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    near = shown[shown.intersects(shapely.geometry.box(x0, y0, x1, y1))]
+    _draw_areas(inset, near, classes, styles)
+    inset.set_xlim(x0, x1)
+    inset.set_ylim(y0, y1)
+    inset.set_aspect("equal", adjustable="box")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    for spine in inset.spines.values():
+        spine.set_visible(True)
+        spine.set_color(style.INK)
+        spine.set_linewidth(0.9)
+    inset.set_title("The dashed box, enlarged", fontsize=7, loc="left", pad=2)
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=style.INK, linewidth=0.9,
+                           linestyle="--", zorder=9))
+    return inset
 
 
 def _schools(ax, schools: pd.DataFrame) -> list:
@@ -151,7 +221,7 @@ def _place_labels(fig, ax, shown: gpd.GeoDataFrame, labels: dict[str, str]) -> N
             geom = max(geom.geoms, key=lambda g: g.area)
         anchor = geom.representative_point()
         ax_xy = ax.transData.transform((anchor.x, anchor.y))
-        label = ax.text(anchor.x, anchor.y, text, ha="center", va="center", fontsize=6.6, color=style.INK,
+        label = ax.text(anchor.x, anchor.y, text, ha="center", va="center", fontsize=LABEL_PT, color=style.INK,
                         zorder=8, path_effects=effects, linespacing=1.05)
         box = label.get_window_extent(renderer).expanded(1.06, 1.1)
         best = None

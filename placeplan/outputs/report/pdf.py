@@ -1,20 +1,105 @@
-"""The report as PDF, rendered from the same template with xhtml2pdf (pure Python, no browser)."""
+"""The report as PDF: a tagged PDF/UA-1 from WeasyPrint, or xhtml2pdf where WeasyPrint cannot load.
+
+WeasyPrint (which needs the system libraries Pango and HarfBuzz) renders the screen HTML with its print
+style sheet (``report.css`` then ``print.css``): headings, paragraphs, lists, tables with their header
+cells, images with their alt text and the document language all reach the PDF's structure tree. Where
+WeasyPrint cannot load (a machine without Pango), the report falls back to xhtml2pdf (pure Python) on
+the PDF variant of the template (``pdf.css``), untagged, and says so once on stderr.
+
+Both engines give the same bytes for the same report: no clock time is embedded (the creation and
+modification dates are the scenario's ``as_at`` date when given), and the file identifier is a hash of
+the content.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
+import sys
+from functools import lru_cache
 
-from reportlab import rl_config
-from xhtml2pdf import pisa
+FALLBACK_WARNING = ("placeplan: WeasyPrint could not load ({reason}), so report.pdf is made with xhtml2pdf "
+                    "and is NOT tagged for accessibility; install the system libraries Pango and HarfBuzz "
+                    "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; "
+                    "macOS: brew install pango) for a tagged PDF/UA file.")
+PDF_VARIANT = "pdf/ua-1"
 
 
 class PdfError(RuntimeError):
-    """xhtml2pdf could not render the report."""
+    """The PDF engine could not render the report."""
+
+
+@lru_cache(maxsize=1)
+def _weasyprint():
+    """The weasyprint module, or the reason it cannot be imported (a string)."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: Pango/HarfBuzz missing on this machine
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+    return weasyprint
+
+
+_warned = False
+
+
+def engine() -> str:
+    """Which engine makes the PDF here: ``"weasyprint X"`` or ``"xhtml2pdf X"`` (untagged fallback)."""
+    module = _weasyprint()
+    if isinstance(module, str):
+        import xhtml2pdf
+
+        return f"xhtml2pdf {xhtml2pdf.__version__}"
+    return f"weasyprint {module.__version__}"
+
+
+def _warn_once(reason: str) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        print(FALLBACK_WARNING.format(reason=reason), file=sys.stderr)
+
+
+def report_pdf(context: dict, as_at: dt.date | None = None) -> bytes:
+    """The report's PDF bytes from its template context (see ``html.render``).
+
+    ``as_at`` (the scenario's as-at date) becomes the PDF's creation and modification date; without it
+    the PDF carries no date.
+    """
+    from placeplan.outputs.report.html import render
+
+    module = _weasyprint()
+    if isinstance(module, str):
+        _warn_once(module)
+        return html_to_pdf(render(context, pdf=True))
+    return weasy_pdf(render(context, pdf="weasyprint"), as_at, module)
+
+
+def weasy_pdf(html: str, as_at: dt.date | None = None, module=None) -> bytes:
+    """A tagged PDF/UA-1 document from the print HTML (WeasyPrint)."""
+    weasyprint = module or _weasyprint()
+    if isinstance(weasyprint, str):
+        raise PdfError(f"WeasyPrint is not available: {weasyprint}")
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # WeasyPrint warns about every CSS property it ignores
+    try:
+        document = weasyprint.HTML(string=html, base_url=".").render()
+        stamp = (as_at.isoformat() if hasattr(as_at, "isoformat") else str(as_at))[:10] if as_at else None
+        document.metadata.created = stamp
+        document.metadata.modified = stamp
+        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+    except RecursionError as exc:
+        raise PdfError("WeasyPrint ran out of stack rendering the report") from exc
+    finally:
+        logger.setLevel(level)
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Convert the PDF variant of the report's HTML to PDF bytes."""
+    """Convert the xhtml2pdf variant of the report's HTML to PDF bytes (untagged)."""
+    from reportlab import rl_config
+    from xhtml2pdf import pisa
+
     out = io.BytesIO()
     logger = logging.getLogger("xhtml2pdf")
     level = logger.level
