@@ -119,7 +119,7 @@ def timed_run(scenario, out_dir: Path, profile: Path | None = None, label: str =
     from placeplan.outputs.files import with_year_status, write_outputs
     from placeplan.outputs.report.context import build_context
     from placeplan.outputs.report.html import render
-    from placeplan.outputs.report.pdf import html_to_pdf
+    from placeplan.outputs.report.pdf import report_pdf
     from placeplan.outputs.scap import scap_return, scap_workbook
 
     seconds: dict[str, float] = {}
@@ -173,7 +173,8 @@ def timed_run(scenario, out_dir: Path, profile: Path | None = None, label: str =
         step("report_context", lambda: build_context(results, None, results.backtest))
         if "report_context" in state:
             step("html", lambda: render(state["report_context"]))
-            step("pdf", lambda: html_to_pdf(render(state["report_context"], pdf=True)))
+            as_at = getattr(results.scenario.config.meta, "as_at", None)
+            step("pdf", lambda: report_pdf(state["report_context"], as_at))
         step("scap_workbook", lambda: scap_workbook(results, state["scap_return"]))
         step("write_publish", publish)
     if profiler:
@@ -260,7 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([10, 50] if args.quick else
                                                                        [10, 50, 200, 1000])
-    print(f"placeplan {placeplan.__version__}; Python {platform.python_version()}, {platform.machine()}")
+    from placeplan.outputs.report.pdf import engine
+
+    print(f"placeplan {placeplan.__version__}; Python {platform.python_version()}, {platform.machine()}; "
+          f"PDF engine {engine()}")
     with tempfile.TemporaryDirectory(prefix="placeplan-bench-") as tmp:
         tmp = Path(tmp)
         if not args.no_default:

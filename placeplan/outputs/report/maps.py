@@ -8,9 +8,13 @@ easting and northing. Reading these two files is the report's only I/O.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import geopandas as gpd
 import matplotlib.patheffects as pe
@@ -39,25 +43,42 @@ class Layers:
 
 
 def read_layers(scenario) -> tuple[Layers | None, str]:
-    """The scenario's map layers, or None and the reason they cannot be drawn."""
+    """The scenario's map layers, or None and the reason they cannot be drawn.
+
+    The files are read and reprojected once per process for each file's path, size and modification time
+    (``_read_bng``); each call gets its own copies, so a caller may change them.
+    """
     section = scenario.config.planning_areas
     if not section.geometry:
         return None, "The scenario names no planning-area polygons (planning_areas.geometry), so there are no maps."
     try:
-        areas = gpd.read_file(scenario.file("planning_areas.geometry"))
+        areas = _read_bng(*_file_key(scenario.file("planning_areas.geometry")))
     except Exception as exc:  # a broken map file must not stop the report
         return None, f"The planning-area polygons could not be read ({type(exc).__name__}), so there are no maps."
     if "planning_area" not in areas.columns or areas.empty:
         return None, "The planning-area polygons have no planning_area property, so there are no maps."
-    areas = _to_bng(areas)
+    areas = areas.copy()
     areas["planning_area"] = areas["planning_area"].astype(str)
     boundary = None
     if section.boundary:
         try:
-            boundary = _to_bng(gpd.read_file(scenario.file("planning_areas.boundary")))
+            boundary = _read_bng(*_file_key(scenario.file("planning_areas.boundary"))).copy()
         except Exception:
             boundary = None
     return Layers(areas, boundary), ""
+
+
+def _file_key(path) -> tuple[str, int, int]:
+    """(resolved path, size [bytes], modification time [ns]): a changed file is read again."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
+@lru_cache(maxsize=8)
+def _read_bng(path: str, size: int, mtime_ns: int) -> gpd.GeoDataFrame:
+    """A map file read and reprojected to EPSG:27700 (cached: callers copy before changing it)."""
+    return _to_bng(gpd.read_file(path))
 
 
 def _to_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -123,11 +144,24 @@ def area_map(layers: Layers, codes: list[str], classes: dict[str, str], labels: 
 
 
 def _draw_areas(ax, shown: gpd.GeoDataFrame, classes: dict[str, str], styles: dict[str, dict]) -> None:
-    for row in shown.itertuples():
-        key = classes.get(row.planning_area, "none")
-        s = styles.get(key, style.CLASS_STYLE["none"])
-        gpd.GeoSeries([row.geometry], crs=BNG).plot(ax=ax, facecolor=s["color"], edgecolor=style.INK,
-                                                    linewidth=0.6, hatch=s.get("hatch") or None)
+    with _no_idle_draw(ax.figure):
+        for row in shown.itertuples():
+            key = classes.get(row.planning_area, "none")
+            s = styles.get(key, style.CLASS_STYLE["none"])
+            gpd.GeoSeries([row.geometry], crs=BNG).plot(ax=ax, facecolor=s["color"], edgecolor=style.INK,
+                                                        linewidth=0.6, hatch=s.get("hatch") or None)
+
+
+@contextlib.contextmanager
+def _no_idle_draw(fig):
+    """Skip the full redraw geopandas asks for after each ``plot`` (``canvas.draw_idle``): with one call per
+    polygon it made drawing a map quadratic in areas. The figure is drawn when it is saved, as before."""
+    canvas = fig.canvas
+    canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        del canvas.draw_idle  # the class's own method again
 
 
 def _small_areas(shown: gpd.GeoDataFrame, bounds, labels: dict[str, str]) -> list[str]:
@@ -148,7 +182,7 @@ def _main_part(geom):
 
 def _inset(fig, ax, legend_box, shown: gpd.GeoDataFrame, small: list[str], classes, styles):
     """An enlarged view of the small areas below the legend, and a box on the map where it is; the inset axes."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # lays out text and axes (aspect) without rasterising; saving draws
     legend_bottom = fig.transFigure.inverted().transform(
         legend_box.get_window_extent(fig.canvas.get_renderer()))[0][1]
     left = ax.get_position().x1 + 0.01
@@ -207,10 +241,10 @@ def _nice_sizes(top: float) -> list[int]:
 
 def _place_labels(fig, ax, shown: gpd.GeoDataFrame, labels: dict[str, str]) -> None:
     """Label each area at a point inside it; move labels that would collide, with a leader line."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # lays out text and axes (aspect) without rasterising; saving draws
     renderer = fig.canvas.get_renderer()
     axes_box = ax.get_window_extent(renderer)
-    placed = []
+    placed = _Placed()
     effects = [pe.withStroke(linewidth=2.4, foreground="white")]
     for row in shown.itertuples():  # large areas first: their labels rarely need moving
         text = labels.get(row.planning_area)
@@ -233,7 +267,7 @@ def _place_labels(fig, ax, shown: gpd.GeoDataFrame, labels: dict[str, str]) -> N
                 candidate = box.translated(dx, dy)
                 inside = (candidate.x0 >= axes_box.x0 and candidate.x1 <= axes_box.x1 and candidate.y0 >= axes_box.y0
                           and candidate.y1 <= axes_box.y1)
-                if inside and not any(candidate.overlaps(other) for other in placed):
+                if inside and not placed.overlaps(candidate):
                     best = (dx, dy, candidate)
                     break
             if best:
@@ -241,7 +275,7 @@ def _place_labels(fig, ax, shown: gpd.GeoDataFrame, labels: dict[str, str]) -> N
         if best is None:
             best = (0.0, 0.0, box)
         dx, dy, candidate = best
-        placed.append(candidate)
+        placed.add(candidate)
         if dx or dy:
             x, y = ax.transData.inverted().transform((ax_xy[0] + dx, ax_xy[1] + dy))
             label.set_position((x, y))
@@ -249,6 +283,30 @@ def _place_labels(fig, ax, shown: gpd.GeoDataFrame, labels: dict[str, str]) -> N
                         arrowprops={"arrowstyle": "-", "color": style.INK, "linewidth": 0.6, "shrinkA": 6,
                                     "shrinkB": 0})
             ax.plot([anchor.x], [anchor.y], marker="o", markersize=1.8, color=style.INK, zorder=7)
+
+
+class _Placed:
+    """Label boxes placed so far [display pixels], bucketed on a grid so that a candidate is checked only
+    against the boxes near it (checking every placed box made labelling quadratic in areas)."""
+
+    CELL = 64.0  # grid cell [px]
+
+    def __init__(self):
+        self._cells: dict[tuple[int, int], list] = defaultdict(list)
+
+    def _keys(self, box):
+        c = self.CELL
+        return [(i, j) for i in range(math.floor(box.x0 / c), math.floor(box.x1 / c) + 1)
+                for j in range(math.floor(box.y0 / c), math.floor(box.y1 / c) + 1)]
+
+    def add(self, box) -> None:
+        for key in self._keys(box):
+            self._cells[key].append(box)
+
+    def overlaps(self, box) -> bool:
+        """Whether ``box`` overlaps a placed box (``Bbox.overlaps``: boxes that share a cell are the only ones
+        that can)."""
+        return any(box.overlaps(other) for key in self._keys(box) for other in self._cells.get(key, ()))
 
 
 def _scale_bar(ax) -> None:
