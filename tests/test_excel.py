@@ -153,6 +153,8 @@ def test_empty_template_has_every_table_and_headers_only(tmp_path):
     assert all(book[name].max_row == 1 for name in TABLE_KEYS)
     assert [c.value for c in book["capacity"][1]][:3] == ["school_id", "provision", "net_capacity"]
     assert main(["template", str(tmp_path / "blank.xlsx")]) == 2  # never over a workbook that may be filled
+    assert main(["template", str(tmp_path / "again.xlsx")]) == 0
+    assert (tmp_path / "again.xlsx").read_bytes() == (tmp_path / "blank.xlsx").read_bytes()  # no time stamp in it
 
 
 def test_scenario_text_never_becomes_a_formula(toy_copy, tmp_path):

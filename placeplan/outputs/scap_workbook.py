@@ -12,9 +12,7 @@ gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
-import zipfile
 from typing import Any
 
 import numpy as np
@@ -22,6 +20,7 @@ import pandas as pd
 
 from placeplan.outputs.files import formula_like
 from placeplan.outputs.fmt import ay
+from placeplan.outputs.xlsx import workbook_bytes as _saved_bytes
 
 # Columns written as text (codes) and number formats by column.
 CODE_COLUMNS = {"la_code", "new_la_code", "urn", "laestab", "planning_area_code", "primary_planning_area_code",
@@ -56,7 +55,6 @@ def workbook_bytes(scap) -> bytes:
     """The return (``scap.ScapReturn``) as .xlsx bytes: README, then one sheet per table."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
-    from openpyxl.writer.excel import ExcelWriter
 
     results, tables = scap.results, scap.tables
     meta = results.scenario.config.meta
@@ -100,12 +98,7 @@ def workbook_bytes(scap) -> bytes:
     props.creator = "placeplan"
     props.lastModifiedBy = "placeplan"
     props.title = f"SCAP return: {meta.title}"
-    props.created = stamp
-    props.modified = stamp
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).save()  # not save_workbook: it stamps "modified" with the time now
-    return _fixed_zip_times(buffer.getvalue(), (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0))
+    return _saved_bytes(workbook, stamp)
 
 
 def cover_rows(scap) -> list[list[Any]]:
@@ -190,15 +183,3 @@ def _width(column: str, values: pd.Series) -> float:
         text = f"{value:,.1f}" if isinstance(value, (float, np.floating)) else str(value)
         longest = max(longest, len(text))
     return float(min(max(longest + 2, 8), 60))
-
-
-def _fixed_zip_times(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
-    """Rewrite a zip with every entry stamped ``date_time`` (zipfile stamps the time now otherwise)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = item.external_attr
-            target.writestr(info, source.read(item.filename))
-    return out.getvalue()

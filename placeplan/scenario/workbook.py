@@ -40,6 +40,7 @@ import yaml
 
 from placeplan.errors import Problem, ScenarioError
 from placeplan.outputs.files import formula_like
+from placeplan.outputs.xlsx import workbook_bytes
 from placeplan.scenario import columns
 from placeplan.scenario.load import SPECS, TABLE_KEYS, display_path, load_scenario, read_yaml
 from placeplan.scenario.schema import ScenarioFile
@@ -301,6 +302,9 @@ def _setting_cell(value: Any) -> Any:
     return value
 
 
+TEMPLATE_STAMP = dt.datetime(2000, 1, 1)  # the template's created/modified date: fixed, so same scenario, same bytes
+
+
 def write_template(path: str | Path, scenario_path: str | Path | None = None) -> Path:
     """Write the scenario workbook to ``path`` (a folder: ``<folder>/<scenario name or 'scenario'>.xlsx``).
 
@@ -316,7 +320,7 @@ def write_template(path: str | Path, scenario_path: str | Path | None = None) ->
     workbook = template_workbook(scenario_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staged = path.with_name(f".{path.name}.partial")
-    workbook.save(staged)
+    staged.write_bytes(workbook_bytes(workbook, TEMPLATE_STAMP))  # the same bytes for the same scenario
     staged.replace(path)
     return path
 
