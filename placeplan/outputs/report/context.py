@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from placeplan.outputs.report import method, options, sections, summary
+from placeplan.outputs.report import drawing, method, options, sections, summary
 from placeplan.outputs.report.reliability import reliability_section
 from placeplan.outputs.fmt import ay, num
 
@@ -39,7 +39,16 @@ def pupil_data_note(results) -> str:
 
 
 def build_context(results, comparison=None, backtest=None, map_year: int | None = None) -> dict:
-    """The report's content as plain data: text, tables (``blocks.Table``) and images (``blocks.Image``)."""
+    """The report's content as plain data: text, tables (``blocks.Table``) and images (``blocks.Image``).
+
+    Every chart and map is drawn once, after the content is gathered, in parallel where it pays
+    (``drawing.batch``); the HTML and the PDF are rendered from this one context.
+    """
+    with drawing.batch() as finish:
+        return finish(_context(results, comparison, backtest, map_year))
+
+
+def _context(results, comparison, backtest, map_year) -> dict:
     meta = results.scenario.config.meta
     info = results.run_info
     year = map_year if map_year is not None else default_map_year(results)

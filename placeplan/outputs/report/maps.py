@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from placeplan.outputs.report import style
+from placeplan.outputs.report.drawing import drawn
 
 BNG = "EPSG:27700"
 DPI = 200  # maps carry small text: twice the charts' resolution, so labels stay sharp in print
@@ -95,6 +96,7 @@ class MapClass:
     label: str
 
 
+@drawn
 def area_map(layers: Layers, codes: list[str], classes: dict[str, str], labels: dict[str, str],
              legend: list[MapClass], styles: dict[str, dict], schools: pd.DataFrame | None = None,
              width: float = 7.3, height: float = 6.4, legend_title: str = "") -> bytes:
