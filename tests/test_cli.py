@@ -75,7 +75,7 @@ def test_run_writes_outputs_and_run_json(tmp_path, capsys):
     scap = ["scap_commentary.csv", "scap_methodology.csv", "scap_nor_by_planning_area.csv", "scap_place_planning.csv",
             "scap_planned_places.csv", "scap_pupil_forecasts.csv", "scap_return.xlsx", "scap_school_capacity.csv",
             "scap_specialist_capacity.csv", "scap_specialist_forecasts.csv", "scap_validation.csv"]
-    assert names == sorted(["backtest.csv", "base_position.csv", "capacity.csv", "capital_programme.csv", "demand.csv",
+    assert names == sorted(["backtest.csv", "base_position.csv", "capacity.csv", "capital_programme.csv", "data", "demand.csv",
                             "ledger.csv",  # no reliability.csv / brier.csv: the toy's one base year scores no chance
                             "entry_pressure.csv", "school_position.csv", "school_sufficiency.csv", "school_year_groups.csv",
                             "sub_area_sufficiency.csv", "transfer.csv", "pupil_history.csv",
@@ -117,7 +117,7 @@ def test_compare_writes_options_and_report(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", "--options", "no_replacement,westfield_rebuild", "--draws", "20", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["compare.json", "options.csv", "options_openings.csv", "options_summary.csv",
+    assert names == ["compare.json", "data", "options.csv", "options_openings.csv", "options_summary.csv",
                      "report.html", "report.pdf"]
     summary = pd.read_csv(out / "options_summary.csv")
     assert set(summary["option"]) >= {"no_replacement", "westfield_rebuild"}
@@ -137,6 +137,6 @@ def test_backtest_writes_the_ledger_and_prints_it(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Forecast vs outturn" in printed and "primary    2022/23" in printed
     ledger = pd.read_csv(out / "ledger.csv")
-    assert list(ledger.columns[:4]) == ["phase", "base_year", "outturn_year", "horizon"]
+    assert [c for c in ledger.columns if not c.endswith("_label")][:4] == ["phase", "base_year", "outturn_year", "horizon"]
     assert set(ledger["base_year"]) == {2021} and (ledger["accuracy_pct"].abs() < 1e-9).all()  # flat toy history
     assert (out / "backtest.csv").is_file()

@@ -45,7 +45,7 @@ def publish(out: Path, version: str, kill_at: str = "never") -> int:
 def snapshot(out: Path) -> dict[str, bytes] | None:
     if not out.exists():
         return None
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("kill_at", ["staging", "staged", "moved_old", "published"])

@@ -39,6 +39,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from placeplan.outputs.people import people_table, write_data_copy, write_people_csv
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -100,8 +102,12 @@ def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], documents: dic
         names = []
         for stem, table in tables.items():
             target = _fresh(staging / f"{stem}.csv")
-            neutralise_formulas(table).to_csv(target, index=False, lineterminator="\n", float_format="%.6g")
+            write_people_csv(neutralise_formulas(people_table(stem, table)), target)
             names.append(target.name)
+            if isinstance(table, pd.DataFrame):  # the full-precision copy, for machines
+                (staging / "data").mkdir(exist_ok=True)
+                write_data_copy(table, _fresh(staging / "data" / f"{stem}.parquet"))
+                names.append(f"data/{stem}.parquet")
             _step("staging")
         for name, document in documents.items():
             _fresh(staging / name).write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
