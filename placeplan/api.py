@@ -156,7 +156,7 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     backtest : also back-test the method on the scenario's history (for the report), with at
         most ``BACKTEST_DRAWS`` draws
     progress : optional ``progress(done, step)``, called after each step with the fraction of the run done
-        (0 to 1, increasing, 1 at the end) and the step's name; it changes nothing in the results
+        (0 to 1, increasing, 1 at the end) and the name of the step starting; it changes nothing in the results
     """
     timings: dict[str, float] = {}
     step_done = _StepProgress(progress, backtest)
@@ -280,10 +280,12 @@ class _StepProgress:
             done += _STEP_WEIGHTS[k] / total
             self.ends[k] = (done - _STEP_WEIGHTS[k] / total, done)
         self.ends[steps[-1]] = (self.ends[steps[-1]][0], 1.0)
+        self.following = {k: nxt.removesuffix("_s").replace("_", " ") for k, nxt in zip(steps, steps[1:] + ["done"])}
 
     def __call__(self, step: str) -> None:
+        """Step ``step`` has ended: report the fraction done and the name of the step that starts now."""
         if self.progress is not None and step in self.ends:
-            self.progress(self.ends[step][1], step.removesuffix("_s"))
+            self.progress(self.ends[step][1], self.following[step])
 
     def within(self, step: str):
         """A callback for the step's own progress, mapped onto its share of the run (None without progress)."""

@@ -160,7 +160,7 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
         table.insert(0, "option", name)
         openings.append(table)
         if progress is not None:
-            progress(len(summary_rows) / len(variants), name)
+            progress(len(summary_rows) / len(variants), f"{len(summary_rows)} of {len(variants)} variants")
     clock.lap("options_s")
     return Comparison(
         summary=appraise(pd.DataFrame(summary_rows)),

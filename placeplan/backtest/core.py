@@ -39,7 +39,6 @@ from placeplan.backtest.metrics import (BOUNDS, by_ncy_table, comparison_table, 
 from placeplan.backtest.outturn import outturn_totals
 from placeplan.backtest.reliability import RECORD_COLUMNS, record_tables
 from placeplan.backtest.truncate import allowed_base_years, truncate
-from placeplan.dates import academic_year_label
 from placeplan.demand import DemandInputs, Projection, UncertaintySettings, demand_inputs, project
 from placeplan.demand.intervals import ErrorInputs, error_inputs, split_errors
 from placeplan.demand.inputs import PRIMARY_NCY, SECONDARY_NCY
@@ -263,7 +262,7 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
         ratios' past errors instead, at every base year.
     progress : callable, optional
         ``progress(done, step)``, called after each base year with the fraction of base years done (1 after
-        the last) and the year's label; it changes nothing in the results.
+        the last) and a label ("3 of 9 base years"); it changes nothing in the results.
 
     Returns
     -------
@@ -321,7 +320,7 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
                         projection, actual_p, actual_s, inputs.primary_nor[..., -1], inputs.secondary_nor[..., -1],
                         horizon, places)})
         if progress is not None:
-            progress(done / len(origins), f"base year {academic_year_label(b)}")
+            progress(done / len(origins), f"{done} of {len(origins)} base years")
     detail = _frame(cells, ["method", "base_year", "horizon", "academic_year", "phase", "planning_area", "ncy",
                             "forecast", "actual", *BOUNDS])
     authority = _frame(totals, ["method", "base_year", "horizon", "academic_year", "phase", "forecast", "actual",
