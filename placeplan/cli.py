@@ -1,7 +1,10 @@
 """Command line: a thin layer over the Python API (load, call, save, print).
 
 Exit codes: 0 success, 2 a problem with the scenario or the command line (or, for ``scap``, a
-return that breaks the SCAP guide's checkable rules).
+return that breaks the SCAP guide's checkable rules). ``python -m placeplan`` is the same command.
+Every command takes ``-q/--quiet`` (only errors and the final ``Wrote``/``Latest`` lines) or ``-v/--verbose``
+(also step timings and notes, on stderr); long steps draw a progress bar on a terminal's stderr
+(:mod:`placeplan.outputs.progress`).
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from placeplan.dates import academic_year_label
 from placeplan.errors import ScenarioError
 from placeplan.outputs.console import (print_base_position, print_breaches, print_comparison, print_entry_pressure,
                                        print_programme, print_scap, print_specialist, print_sufficiency)
-from placeplan.outputs.progress import progress_bar, shown, stage
 from placeplan.outputs.files import out_dir_problem, save_comparison, save_results, save_scap, write_outputs
+from placeplan.outputs.progress import progress_bar, shown, stage
 from placeplan.outputs.runs import run_folder_name, run_inputs, run_label, write_pointer
 from placeplan.scenario.checks_capital import programme_notes
 from placeplan.scenario.load import display_path, load_scenario
@@ -240,12 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         out.print(f"{display_path(scenario.path)} is valid ({counts}; "
                   f"{len(scenario.config.capital_projects)} capital projects).", highlight=False)
         tables_out.print(f"As at {meta.as_at}: base year {academic_year_label(meta.base_year)}, "
-                     f"{_estimated_note(scenario)}projected from {academic_year_label(meta.base_year + 1)}.",
-                     highlight=False)
+                         f"{_estimated_note(scenario)}projected from {academic_year_label(meta.base_year + 1)}.",
+                         highlight=False)
         notes = list(scenario.notes) + programme_notes(scenario.config, display_path(scenario.path))
         if notes:
             tables_out.print(f"{len(notes)} note{'s' if len(notes) != 1 else ''} (not problems):\n"
-                      + "\n".join(f"  - {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)
+                             + "\n".join(f"  - {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)
         return EXIT_OK
     draws = args.draws or (BACKTEST_DRAWS if args.command == "backtest" else scenario.config.meta.draws)
     seed = scenario.config.meta.seed if args.seed is None else args.seed
@@ -292,12 +295,13 @@ def main(argv: list[str] | None = None) -> int:
 
         started = time.perf_counter()
         returned = scap_return(results)
+        timings = {**results.run_info.get("timings", {}), "scap_return_s": round(time.perf_counter() - started, 3)}
         print_scap(tables_out, returned)
         print_breaches(tables_out, returned.breaches, most=10)
+        started = time.perf_counter()
         with stage(err, "Writing the report, workbook and tables ...", bars):
             written = save_results(results, out_dir, returned, inputs)
-        _print_timings(err, args, {**results.run_info.get("timings", {}),
-                                   "write_s": round(time.perf_counter() - started, 3)}, "run")
+        _print_timings(err, args, {**timings, "write_s": round(time.perf_counter() - started, 3)}, "run")
     _report_written(out, written, out_dir, root, args.command)
     return EXIT_OK
 
