@@ -24,7 +24,7 @@ def test_python_dash_m_prints_the_version():
     assert done.stdout.strip() == f"placeplan {__version__}"
 
 
-def test_python_dash_m_exit_code_on_a_bad_command():
+def test_an_unknown_command_exits_2():
     with pytest.raises(SystemExit) as stopped:
         main(["nonsense"])
     assert stopped.value.code == 2
