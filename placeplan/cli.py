@@ -364,7 +364,12 @@ def _out_dir(args, scenario, inputs: dict) -> tuple[Path, Path | None]:
 def _report_written(out: Console, written: list[Path], out_dir: Path, root: Path | None, command: str) -> None:
     """Move the ``latest`` pointer (default layout only), then say what was written and where."""
     folder = display_path(out_dir)
-    out.print(f"Wrote {folder}{os.sep}: " + ", ".join(p.name for p in written), highlight=False, soft_wrap=True)
+    data = [p for p in written if p.parent.name == "data" and p.parent.parent == Path(out_dir).absolute()]
+    people = [p for p in written if p not in data]
+    text = f"Wrote {folder}{os.sep}: " + ", ".join(p.name for p in people)
+    if data:
+        text += f"; and data{os.sep} ({len(data)} tables at full precision, Parquet)"
+    out.print(text, highlight=False, soft_wrap=True)
     if root is not None:
         report = "report.html" if any(p.name == "report.html" for p in written) else None
         pointers = write_pointer(root, command, out_dir.name, report)
