@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,7 @@ BACKTEST_DRAWS = 200
 
 def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | None = None,
         sets: list[tuple[str, Any]] | tuple = (), draws: int | None = None, seed: int | None = None,
-        backtest: bool = True) -> Results:
+        backtest: bool = True, progress: Callable[[float, str], None] | None = None) -> Results:
     """Run placeplan on a scenario and return the results (nothing is written).
 
     Parameters
@@ -154,9 +155,12 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     seed : random seed; default the scenario's ``meta.seed``
     backtest : also back-test the method on the scenario's history (for the report), with at
         most ``BACKTEST_DRAWS`` draws
+    progress : optional ``progress(done, step)``, called after each step with the fraction of the run done
+        (0 to 1, increasing, 1 at the end) and the name of the step starting; it changes nothing in the results
     """
     timings: dict[str, float] = {}
-    clock = _Clock(timings)
+    step_done = _StepProgress(progress, backtest)
+    clock = _Clock(timings, step_done)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario or default_scenario_path(), scenario_name, sets)
     clock.lap("load_s")
@@ -200,7 +204,8 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
 
         census_years = tables["pupils"]["academic_year"]
         if base_years(census_years.min(), min(census_years.max(), config.meta.base_year), config.policy.ratio_window):
-            tested = run_backtest(scenario, draws=min(draws, BACKTEST_DRAWS), seed=seed)
+            tested = run_backtest(scenario, draws=min(draws, BACKTEST_DRAWS), seed=seed,
+                                  progress=step_done.within("backtest_s"))
         clock.lap("backtest_s")
     live = pipeline.live_projects(config)
     results = Results(
@@ -258,16 +263,52 @@ def run(scenario: Scenario | str | Path | None = None, *, scenario_name: str | N
     return results
 
 
+# each step's rough share of a run's time (the default's timings), for the progress callback only
+_STEP_WEIGHTS = {"load_s": 0.01, "base_position_s": 0.05, "demand_s": 0.1, "capital_s": 0.05, "schools_s": 0.15,
+                 "sufficiency_s": 0.1, "backtest_s": 0.5, "tables_s": 0.04}
+
+
+class _StepProgress:
+    """Calls ``progress`` with the fraction of the run done after each step (weights: ``_STEP_WEIGHTS``)."""
+
+    def __init__(self, progress, backtest: bool):
+        self.progress = progress
+        steps = [k for k in _STEP_WEIGHTS if backtest or k != "backtest_s"]
+        total = sum(_STEP_WEIGHTS[k] for k in steps)
+        self.ends, done = {}, 0.0
+        for k in steps:
+            done += _STEP_WEIGHTS[k] / total
+            self.ends[k] = (done - _STEP_WEIGHTS[k] / total, done)
+        self.ends[steps[-1]] = (self.ends[steps[-1]][0], 1.0)
+        self.following = {k: nxt.removesuffix("_s").replace("_", " ") for k, nxt in zip(steps, steps[1:] + ["done"])}
+
+    def __call__(self, step: str) -> None:
+        """Step ``step`` has ended: report the fraction done and the name of the step that starts now."""
+        if self.progress is not None and step in self.ends:
+            self.progress(self.ends[step][1], self.following[step])
+
+    def within(self, step: str):
+        """A callback for the step's own progress, mapped onto its share of the run (None without progress)."""
+        if self.progress is None:
+            return None
+        start, end = self.ends[step]
+        name = step.removesuffix("_s")
+        return lambda done, label="": self.progress(start + (end - start) * min(max(done, 0.0), 1.0),
+                                                     f"{name}: {label}" if label else name)
+
+
 def scap(scenario: Scenario | str | Path | None = None, *, scenario_name: str | None = None,
-         sets: list[tuple[str, Any]] | tuple = (), draws: int | None = None, seed: int | None = None):
+         sets: list[tuple[str, Any]] | tuple = (), draws: int | None = None, seed: int | None = None,
+         progress: Callable[[float, str], None] | None = None):
     """The SCAP return for the round after the scenario's ``meta.as_at``, validated (nothing is written).
 
-    Runs the scenario (as ``run``, without the back-test) and builds the return from the results:
-    ``placeplan.outputs.scap.ScapReturn`` (its ``tables``, ``breaches`` and the ``results``).
+    Runs the scenario (as ``run``, without the back-test; ``progress`` as there) and builds the return from the
+    results: ``placeplan.outputs.scap.ScapReturn`` (its ``tables``, ``breaches`` and the ``results``).
     """
     from placeplan.outputs.scap import scap_return
 
-    results = run(scenario, scenario_name=scenario_name, sets=sets, draws=draws, seed=seed, backtest=False)
+    results = run(scenario, scenario_name=scenario_name, sets=sets, draws=draws, seed=seed, backtest=False,
+                  progress=progress)
     return scap_return(results)
 
 

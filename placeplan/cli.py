@@ -1,7 +1,10 @@
 """Command line: a thin layer over the Python API (load, call, save, print).
 
 Exit codes: 0 success, 2 a problem with the scenario or the command line (or, for ``scap``, a
-return that breaks the SCAP guide's checkable rules).
+return that breaks the SCAP guide's checkable rules). ``python -m placeplan`` is the same command.
+Every command takes ``-q/--quiet`` (only errors and the final ``Wrote``/``Latest`` lines) or ``-v/--verbose``
+(also step timings and notes, on stderr); long steps draw a progress bar on a terminal's stderr
+(:mod:`placeplan.outputs.progress`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from placeplan.errors import ScenarioError
 from placeplan.outputs.console import (print_base_position, print_breaches, print_comparison, print_entry_pressure,
                                        print_programme, print_scap, print_specialist, print_sufficiency)
 from placeplan.outputs.files import out_dir_problem, save_comparison, save_results, save_scap, write_outputs
+from placeplan.outputs.progress import progress_bar, shown, stage
 from placeplan.outputs.runs import run_folder_name, run_inputs, run_label, write_pointer
 from placeplan.scenario.checks_capital import programme_notes
 from placeplan.scenario.load import display_path, load_scenario
@@ -45,9 +49,27 @@ def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
                              "projects' delivery states describe it")
 
 
+QUIET_HELP = "print only errors and the final 'Wrote ...' and 'Latest ...' lines (no tables, notes or progress)"
+VERBOSE_HELP = "also print each step's time [s] and every note, on stderr"
+
+
+def _add_loudness_arguments(parser: argparse.ArgumentParser, default) -> None:
+    """``-q/--quiet`` and ``-v/--verbose``: on the top-level parser (default False) and on every subcommand
+    (default SUPPRESS, so a flag given before the subcommand is kept), e.g. ``placeplan run -q``."""
+    group = parser.add_argument_group("output").add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", default=default, help=QUIET_HELP)
+    group.add_argument("-v", "--verbose", action="store_true", default=default, help=VERBOSE_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="placeplan", description="School place planning for English councils.")
+    parser = argparse.ArgumentParser(
+        prog="placeplan", description="School place planning for English councils.",
+        epilog="Run 'placeplan COMMAND --help' for a command's options. -q/--quiet and -v/--verbose work before "
+               "or after the command. A progress bar (percentage, time elapsed) shows on a terminal's stderr, "
+               "never with --quiet or when stderr is a file or pipe. Python: 'python -m placeplan' is the same. "
+               "Exit codes: 0 success, 2 a problem with the scenario or the command line.")
     parser.add_argument("--version", action="version", version=f"placeplan {__version__}")
+    _add_loudness_arguments(parser, False)
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check a scenario and report every problem")
     _add_scenario_arguments(validate)
@@ -79,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff_cmd.add_argument("run_b", type=Path, metavar="RUN_B", help="the run to compare with RUN_A (same forms)")
     diff_cmd.add_argument("--all", action="store_true", help="list every changed figure (default: the first 60)")
     _add_workbook_commands(commands)
+    for sub in commands.choices.values():
+        _add_loudness_arguments(sub, argparse.SUPPRESS)
     return parser
 
 
@@ -179,7 +203,7 @@ def _load(args, err: Console):
     except ScenarioError as exc:
         err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         return None
-    if scenario.notes and args.command != "validate":  # validate lists them with its own notes
+    if scenario.notes and args.command != "validate" and not args.quiet:  # validate lists them with its own
         err.print("\n".join(f"note: {n}" for n in scenario.notes), highlight=False, markup=False, soft_wrap=True)
     return scenario
 
@@ -196,11 +220,16 @@ def _check_rebase(scenario) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``placeplan`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.quiet and args.verbose:
+        parser.error("--quiet and --verbose cannot be used together")
     out = Console()
     if not out.is_terminal:
         out = Console(width=132)
     err = Console(stderr=True)
+    bars = shown(err, args.quiet)  # progress bars: a terminal's stderr, not --quiet
+    tables_out = Console(quiet=True) if args.quiet else out  # what --quiet leaves out: tables, notes
     if args.command == "diff":
         return _diff(args, out, err)
     if args.command in ("template", "import"):
@@ -213,13 +242,13 @@ def main(argv: list[str] | None = None) -> int:
         meta = scenario.config.meta
         out.print(f"{display_path(scenario.path)} is valid ({counts}; "
                   f"{len(scenario.config.capital_projects)} capital projects).", highlight=False)
-        out.print(f"As at {meta.as_at}: base year {academic_year_label(meta.base_year)}, "
-                  f"{_estimated_note(scenario)}projected from {academic_year_label(meta.base_year + 1)}.",
-                  highlight=False)
+        tables_out.print(f"As at {meta.as_at}: base year {academic_year_label(meta.base_year)}, "
+                         f"{_estimated_note(scenario)}projected from {academic_year_label(meta.base_year + 1)}.",
+                         highlight=False)
         notes = list(scenario.notes) + programme_notes(scenario.config, display_path(scenario.path))
         if notes:
-            out.print(f"{len(notes)} note{'s' if len(notes) != 1 else ''} (not problems):\n"
-                      + "\n".join(f"  - {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)
+            tables_out.print(f"{len(notes)} note{'s' if len(notes) != 1 else ''} (not problems):\n"
+                             + "\n".join(f"  - {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)
         return EXIT_OK
     draws = args.draws or (BACKTEST_DRAWS if args.command == "backtest" else scenario.config.meta.draws)
     seed = scenario.config.meta.seed if args.seed is None else args.seed
@@ -229,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     if refused:
         err.print(refused, highlight=False, markup=False, soft_wrap=True)
         return EXIT_PROBLEMS
+    if args.verbose:
+        _print_notes(err, programme_notes(scenario.config, display_path(scenario.path)))
     if args.command == "scap":
         return _scap(args, scenario, out, err, out_dir, root, inputs)
     if args.command == "backtest":
@@ -237,32 +268,58 @@ def main(argv: list[str] | None = None) -> int:
         choices = _command_choices(args)
         names, named = choices["options"], choices["scenarios"]
         try:
-            with err.status(f"Comparing options with {draws:,} draws ..."):
-                comparison = compare(scenario, names, draws=args.draws, seed=args.seed, scenarios=named)
+            with progress_bar(err, f"Comparing options with {draws:,} draws", bars) as progress:
+                comparison = compare(scenario, names, draws=args.draws, seed=args.seed, scenarios=named,
+                                     progress=progress)
         except ScenarioError as exc:
             err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
             return EXIT_PROBLEMS
-        print_comparison(out, comparison)
-        with err.status("Writing the report ..."):
-            results = run(scenario, draws=args.draws, seed=args.seed)
+        print_comparison(tables_out, comparison)
+        with progress_bar(err, f"Running the base for the report with {draws:,} draws", bars) as progress:
+            results = run(scenario, draws=args.draws, seed=args.seed, progress=progress)
+        started = time.perf_counter()
+        with stage(err, "Writing the report ...", bars):
             written = save_comparison(comparison, results, out_dir, inputs)
+        _print_timings(err, args, comparison.run_info.get("timings", {}), "compare")
+        _print_timings(err, args, {**results.run_info.get("timings", {}),
+                                   "write_s": round(time.perf_counter() - started, 3)}, "base run and report")
     else:
-        with err.status(f"Running {scenario.name} with {draws:,} draws ..."):
-            results = run(scenario, draws=args.draws, seed=args.seed)
-        print_base_position(out, results)
-        print_programme(out, results)
-        print_sufficiency(out, results)
-        print_entry_pressure(out, results)
-        print_specialist(out, results)
+        with progress_bar(err, f"Running {scenario.name} with {draws:,} draws", bars) as progress:
+            results = run(scenario, draws=args.draws, seed=args.seed, progress=progress)
+        print_base_position(tables_out, results)
+        print_programme(tables_out, results)
+        print_sufficiency(tables_out, results)
+        print_entry_pressure(tables_out, results)
+        print_specialist(tables_out, results)
         from placeplan.outputs.scap import scap_return
 
+        started = time.perf_counter()
         returned = scap_return(results)
-        print_scap(out, returned)
-        print_breaches(out, returned.breaches, most=10)
-        with err.status("Writing the report, workbook and tables ..."):
+        timings = {**results.run_info.get("timings", {}), "scap_return_s": round(time.perf_counter() - started, 3)}
+        print_scap(tables_out, returned)
+        print_breaches(tables_out, returned.breaches, most=10)
+        started = time.perf_counter()
+        with stage(err, "Writing the report, workbook and tables ...", bars):
             written = save_results(results, out_dir, returned, inputs)
+        _print_timings(err, args, {**timings, "write_s": round(time.perf_counter() - started, 3)}, "run")
     _report_written(out, written, out_dir, root, args.command)
     return EXIT_OK
+
+
+def _print_notes(err: Console, notes: list[str]) -> None:
+    """``--verbose``: the notes (not problems) on stderr, one a line."""
+    if notes:
+        err.print("\n".join(f"note: {n}" for n in notes), highlight=False, markup=False, soft_wrap=True)
+
+
+def _print_timings(err: Console, args, timings: dict, what: str) -> None:
+    """``--verbose``: each step's time [s] on stderr, e.g. ``timing (run): load 0.01 s, demand 1.02 s, ...``."""
+    if not args.verbose or not timings:
+        return
+    steps = {k: v for k, v in timings.items() if k != "total_s"}
+    parts = [f"{k.removesuffix('_s').replace('_', ' ')} {v:.2f} s" for k, v in steps.items()]
+    parts.append(f"total {sum(steps.values()):.2f} s")
+    err.print(f"timing ({what}): " + ", ".join(parts), highlight=False, markup=False, soft_wrap=True)
 
 
 def _diff(args, out: Console, err: Console) -> int:
@@ -307,7 +364,12 @@ def _out_dir(args, scenario, inputs: dict) -> tuple[Path, Path | None]:
 def _report_written(out: Console, written: list[Path], out_dir: Path, root: Path | None, command: str) -> None:
     """Move the ``latest`` pointer (default layout only), then say what was written and where."""
     folder = display_path(out_dir)
-    out.print(f"Wrote {folder}{os.sep}: " + ", ".join(p.name for p in written), highlight=False, soft_wrap=True)
+    data = [p for p in written if p.parent.name == "data" and p.parent.parent == Path(out_dir).absolute()]
+    people = [p for p in written if p not in data]
+    text = f"Wrote {folder}{os.sep}: " + ", ".join(p.name for p in people)
+    if data:
+        text += f"; and data{os.sep} ({len(data)} tables at full precision, Parquet)"
+    out.print(text, highlight=False, soft_wrap=True)
     if root is not None:
         report = "report.html" if any(p.name == "report.html" for p in written) else None
         pointers = write_pointer(root, command, out_dir.name, report)
@@ -318,10 +380,13 @@ def _report_written(out: Console, written: list[Path], out_dir: Path, root: Path
 def _scap(args, scenario, out: Console, err: Console, out_dir: Path, root: Path | None, inputs: dict) -> int:
     """Build, check and write the SCAP return; exit 2 when it breaks any of the guide's checkable rules."""
     draws = args.draws or scenario.config.meta.draws
-    with err.status(f"Building the SCAP return with {draws:,} draws ..."):
-        returned = scap(scenario, draws=args.draws, seed=args.seed)
-    print_scap(out, returned)
+    with progress_bar(err, f"Building the SCAP return with {draws:,} draws", shown(err, args.quiet)) as progress:
+        returned = scap(scenario, draws=args.draws, seed=args.seed, progress=progress)
+    print_scap(Console(quiet=True) if args.quiet else out, returned)
+    started = time.perf_counter()
     written = save_scap(returned, out_dir, inputs)
+    _print_timings(err, args, {**returned.results.run_info.get("timings", {}),
+                               "write_s": round(time.perf_counter() - started, 3)}, "scap")
     _report_written(out, written, out_dir, root, "scap")
     if returned.breaches:
         count = len(returned.breaches)
@@ -340,8 +405,13 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path, inputs:
     from placeplan.backtest.report import format_reliability
 
     draws, seed = inputs["draws"], inputs["seed"]
-    with err.status(f"Back-testing {scenario.name} from every base year with {draws:,} draws ..."):
-        result = backtest(scenario, draws=draws, seed=seed)
+    bars = shown(err, args.quiet)
+    out = Console(quiet=True) if args.quiet else out  # the tables; the 'Wrote' lines use main's console
+    started = time.perf_counter()
+    with progress_bar(err, f"Back-testing {scenario.name} from every base year with {draws:,} draws",
+                      bars) as progress:
+        result = backtest(scenario, draws=draws, seed=seed, progress=progress)
+    timings = {"backtest_s": round(time.perf_counter() - started, 3)}
     out.print(format_comparison(result), highlight=False, markup=False)
     out.print("\n" + format_local_calibration(result), highlight=False, markup=False)
     out.print("\n" + format_ledger(result.ledger), highlight=False, markup=False)
@@ -352,17 +422,21 @@ def _backtest(args, scenario, out: Console, err: Console, out_dir: Path, inputs:
         policy = scenario.config.policy
         if policy.ratio_method == "national_local":  # compared with it anyway: the reference is the 3-year mean
             policy = policy.model_copy(update={"ratio_method": "mean"})
-        with err.status(f"Back-testing every local authority with {national_draws:,} draws ..."):
+        with stage(err, f"Back-testing every local authority with {national_draws:,} draws ...", bars):
             started = time.perf_counter()
             national = national_backtest(*read_national_tables(), policy=policy, draws=national_draws, seed=seed)
             seconds = time.perf_counter() - started
+        timings["national_backtest_s"] = round(seconds, 3)
         out.print(format_national(national), highlight=False, markup=False)
         out.print("\n" + format_benchmark(national, seconds), highlight=False, markup=False)
         out.print("\n" + format_reliability(national), highlight=False, markup=False)
         tables.update(national.tables())
     info = {"placeplan_version": __version__, "scenario_file": str(scenario.path), "seed": seed, "draws": draws,
             "national": bool(args.national), "inputs": inputs}
-    return write_outputs(out_dir, tables, {"backtest.json": info})
+    started = time.perf_counter()
+    written = write_outputs(out_dir, tables, {"backtest.json": info})
+    _print_timings(err, args, {**timings, "write_s": round(time.perf_counter() - started, 3)}, "backtest")
+    return written
 
 
 if __name__ == "__main__":  # pragma: no cover

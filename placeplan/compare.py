@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,14 +34,19 @@ LEVELS = ("planning_area", "sub_area")
 
 
 class _Clock:
-    def __init__(self, timings: dict[str, float]):
+    """Times steps into ``timings`` [s]; ``on_lap(name)``, if given, is told when each step ends."""
+
+    def __init__(self, timings: dict[str, float], on_lap: Callable[[str], None] | None = None):
         self.timings = timings
+        self.on_lap = on_lap
         self.last = time.perf_counter()
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
         self.timings[name] = round(now - self.last, 3)
         self.last = now
+        if self.on_lap is not None:
+            self.on_lap(name)
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,8 @@ class Comparison:
 
 def compare(scenario: Scenario | str | Path | None = None, options: list[str] | None = None, *,
             scenario_name: str | None = None, sets: list[tuple[str, Any]] | tuple = (),
-            draws: int | None = None, seed: int | None = None, scenarios: list[str] | None = None) -> Comparison:
+            draws: int | None = None, seed: int | None = None, scenarios: list[str] | None = None,
+            progress: Callable[[float, str], None] | None = None) -> Comparison:
     """Compare options, and named scenarios, with the base on common random numbers.
 
     Each option is the whole scenario with its ``changes`` applied (:func:`placeplan.scenario.options.
@@ -82,6 +89,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
     changes nothing reproduces the base exactly), and each project's delivery draws depend only on the
     seed and the project's key (an option that changes only demand keeps every capital draw). A
     variant whose settings differ from the base only in capital sections shares the base's demand.
+    ``progress(done, step)``, if given, is called after each variant with the fraction done (1 after the last);
+    it changes nothing in the results.
     """
     from placeplan.api import default_scenario_path
     from placeplan.scenario.options import (BASE_OPTION, SCENARIO_PREFIX, apply_option, named_scenario,
@@ -150,6 +159,8 @@ def compare(scenario: Scenario | str | Path | None = None, options: list[str] | 
                                   config.policy.quantiles)
         table.insert(0, "option", name)
         openings.append(table)
+        if progress is not None:
+            progress(len(summary_rows) / len(variants), f"{len(summary_rows)} of {len(variants)} variants")
     clock.lap("options_s")
     return Comparison(
         summary=appraise(pd.DataFrame(summary_rows)),

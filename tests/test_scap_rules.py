@@ -139,7 +139,7 @@ def test_scap_command_writes_the_return_and_exits_2_on_breaches(tmp_path, capsys
     out = tmp_path / "scap"
     code = main(["scap", str(TOY), "--draws", "10", "--out", str(out)])  # toy projects to 2030/31 only
     assert code == 2
-    assert sorted(p.name for p in out.iterdir()) == ["scap_return.xlsx", "scap_validation.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["data", "scap.json", "scap_return.xlsx", "scap_validation.csv"]
     captured = capsys.readouterr()
     assert "SCAP 2026 return" in captured.out
     assert "no forecast for secondary planning area 8880001 in 2031/32" in captured.err

@@ -26,7 +26,7 @@ No I/O: give it a loaded (or in-memory) scenario, get tables back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -237,7 +237,8 @@ def run_base_years(scenario, first_base: int, end: int) -> list[int]:
 
 
 def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: int | None = None, *,
-             settings: UncertaintySettings | None = None) -> BacktestResult:
+             settings: UncertaintySettings | None = None,
+             progress: Callable[[float, str], None] | None = None) -> BacktestResult:
     """Rolling-origin back-test of the projection method against the pupils table.
 
     Parameters
@@ -259,6 +260,9 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
         the method's runs, and each method's own record of the scenario's planning areas): a base
         year with none known (the first) gets no range. ``intervals="resample"`` draws from the
         ratios' past errors instead, at every base year.
+    progress : callable, optional
+        ``progress(done, step)``, called after each base year with the fraction of base years done (1 after
+        the last) and a label ("3 of 9 base years"); it changes nothing in the results.
 
     Returns
     -------
@@ -292,7 +296,8 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
     records = {name: split_errors(local_record(scenario, pol)) for name, pol in policies.items()} if draws > 0 else {}
     cells, totals, ledger_totals, events = [], [], [], []
     places = area_places(scenario.tables, outturn.primary_areas, outturn.secondary_areas)
-    for b in sorted(set(bases) | set(run_base_years(scenario, first + window, end))):
+    origins = sorted(set(bases) | set(run_base_years(scenario, first + window, end)))
+    for done, b in enumerate(origins, start=1):
         horizon = last - b  # years the back-test scores (the year-group history)
         known = truncate(scenario, b)
         columns = np.searchsorted(outturn.history_years, np.arange(b + 1, last + 1))
@@ -314,6 +319,8 @@ def backtest(scenario, draws: int = 200, seed: int | None = None, min_window: in
                     events.append({"base_year": b, **event_columns(
                         projection, actual_p, actual_s, inputs.primary_nor[..., -1], inputs.secondary_nor[..., -1],
                         horizon, places)})
+        if progress is not None:
+            progress(done / len(origins), f"{done} of {len(origins)} base years")
     detail = _frame(cells, ["method", "base_year", "horizon", "academic_year", "phase", "planning_area", "ncy",
                             "forecast", "actual", *BOUNDS])
     authority = _frame(totals, ["method", "base_year", "horizon", "academic_year", "phase", "forecast", "actual",

@@ -254,7 +254,10 @@ COLUMNS: tuple[OutputColumn, ...] = (
     _c("existing_pressure", "places", "places already short in the base year"),
     _c("new_need_central", "places", "places needed beyond the existing pressure, central"),
     _c("places_needed_without_programme_central", "places", "places needed with no capital programme, central"),
-    _c("places_needed_dfe_central", "places", "places needed on DfE's basis (no operating margin), central"),
+    _c("places_needed_dfe_central", "places", "places needed on DfE's basis (by year group, no operating margin), "
+                                              "central"),
+    _c("places_needed_dfe_p50", "places", "places needed on DfE's basis, median of the simulations"),
+    _c("p_shortfall_dfe", "share", "chance of a shortfall of places on DfE's basis (at least one place needed)"),
     _c("spare_places_dfe_central", "places", "spare places on DfE's basis, central"),
     _c("places_needed_no_margin_central", "places", "places needed with no operating margin, central"),
     _c("entry_places_planned", "places", "places offered at entry (PAN)"),

@@ -6,7 +6,32 @@ import math
 
 import pandas as pd
 from rich.console import Console
+from rich.segment import Segment
 from rich.table import Table
+
+
+NAME_MIN_WIDTH = 16  # characters a name column keeps when a narrow terminal squeezes the table
+
+
+def _column(table: Table, header: str, justify: str = "left", *, name: bool = False) -> None:
+    """Add a column whose cells wrap (at spaces, and inside a word too long for the column) and are never cut
+    short with an ellipsis; a name column keeps at least ``NAME_MIN_WIDTH`` characters."""
+    table.add_column(header, justify=justify, overflow="fold", no_wrap=False,
+                     min_width=NAME_MIN_WIDTH if name else None)
+
+
+def _print(console: Console, table: Table) -> None:
+    """Print ``table``; where the console is too narrow for the name columns' minimum widths, narrow them as far
+    as needed, so the table still fits (rich would otherwise crop its right-hand columns)."""
+    for _ in range(NAME_MIN_WIDTH):
+        lines = Segment.split_lines(console.render(table, console.options))
+        excess = max((Segment.get_line_length(line) for line in lines), default=0) - console.width
+        named = [column for column in table.columns if column.min_width]
+        if excess <= 0 or not named:
+            break
+        for column in named:
+            column.min_width = max(column.min_width - excess, 0) or None
+    console.print(table)
 
 
 def _num(value, digits: int = 0) -> str:
@@ -25,8 +50,8 @@ def print_base_position(console: Console, results) -> None:
     table = Table(title=f"{meta.title}: pupils on roll ({year}) against places ({cap_label})",
                   title_justify="left")
     for header in ("Planning area", "Name", "Provision", "On roll", "Places", "Spare", "Short", "Spare %"):
-        table.add_column(header, justify="right" if header in ("On roll", "Places", "Spare", "Short",
-                                                                  "Spare %") else "left")
+        _column(table, header, "right" if header in ("On roll", "Places", "Spare", "Short", "Spare %") else "left",
+                name=header == "Name")
     for row in position.itertuples(index=False):
         label = row.planning_area + (" (sub-area)" if row.kind == "sub_area" else "")
         table.add_row(label, row.name, row.provision, _num(row.nor), _num(row.net_capacity),
@@ -34,14 +59,14 @@ def print_base_position(console: Console, results) -> None:
     for row in results.totals.itertuples(index=False):
         table.add_row("Total", "sum of official areas", row.provision, _num(row.nor), _num(row.net_capacity),
                       _num(row.spare_places), _num(row.places_needed), _num(row.spare_pct, 1), style="bold")
-    console.print(table)
+    _print(console, table)
     projects = Table(title="Capital programme", title_justify="left")
     for header in ("Project", "Status", "Provision", "Places", "Planned opening", "Cost (GBP)"):
-        projects.add_column(header, justify="right" if header in ("Places", "Cost (GBP)") else "left")
+        _column(projects, header, "right" if header in ("Places", "Cost (GBP)") else "left", name=header == "Project")
     for row in results.capital_projects.itertuples(index=False):
         projects.add_row(row.name, row.status, row.provision or "-", f"{row.places_change:+d}",
                          row.planned_opening, _num(row.cost_gbp))
-    console.print(projects)
+    _print(console, projects)
 
 
 def _ay(year) -> str:
@@ -56,18 +81,18 @@ def print_sufficiency(console: Console, results, years_ahead: tuple[int, ...] = 
     margin = results.scenario.config.policy.operating_margin
     out = Table(title=f"Places needed (central, chance of any shortfall), operating margin {margin:.0%}",
                 title_justify="left")
-    out.add_column("Planning area")
-    out.add_column("Phase")
+    _column(out, "Planning area", name=True)
+    _column(out, "Phase")
     for year in years:
-        out.add_column(_ay(year), justify="right")
-    out.add_column("Short more likely than not from", justify="right")
+        _column(out, _ay(year), "right")
+    _column(out, "Short more likely than not from", "right")
     first = results.first_shortfall.set_index(["planning_area", "phase"])["first_year_p_over_half"]
     for (area, phase), rows in table.groupby(["planning_area", "phase"], sort=False):
         by_year = rows.set_index("academic_year")
         cells = [f"{by_year.at[y, 'places_needed_central']:,.0f} ({by_year.at[y, 'p_shortfall']:.0%})"
                  for y in years]
         out.add_row(f"{area} {rows['name'].iloc[0]}", phase, *cells, _ay(first.get((area, phase))))
-    console.print(out)
+    _print(console, out)
     print_housing(console, results)
 
 
@@ -84,13 +109,13 @@ def print_programme(console: Console, results) -> None:
     out = Table(title="Capital programme as simulated (academic year places open)", title_justify="left")
     for header in ("Project", "Places", "Planned", "On time", "Likely (5-95%)", "Council cost p50 (GBP)",
                    "Total cost p50 (GBP)"):
-        out.add_column(header, justify="left" if header == "Project" else "right")
+        _column(out, header, "left" if header == "Project" else "right", name=header == "Project")
     for row in results.programme.itertuples(index=False):
         likely = f"{_ay(row.opening_year_p50)} ({_ay(row.opening_year_p05)}-{_ay(row.opening_year_p95)})"
         out.add_row(row.name, f"{row.places_change:+d} {row.provision}", _ay(row.planned_opening_year),
                     row.delivery_state if pd.isna(row.p_on_time) else f"{row.p_on_time:.0%}", likely,
                     _num(getattr(row, "council_cost_gbp_p50", None)), _num(row.cost_gbp_p50))
-    console.print(out)
+    _print(console, out)
 
 
 def print_comparison(console: Console, comparison) -> None:
@@ -108,7 +133,7 @@ def print_comparison(console: Console, comparison) -> None:
                       "numbers)", title_justify="left", caption=f"Rule: {RULE}.", caption_justify="left")
     for header in ("Rank", "Option", "Unmet place-years", "Avoided", "Council cost p50 (borrowing)",
                    "Net extra cost", "Per place-year avoided"):
-        out.add_column(header, justify="left" if header == "Option" else "right", overflow="fold")
+        _column(out, header, "left" if header == "Option" else "right", name=header == "Option")
     for row in summary[kinds != "what_if"].itertuples(index=False):
         v = row._asdict()
         unmet = "\n".join(f"{label} {v[c]:,.0f}" for label, c in zip(labels, columns))
@@ -116,14 +141,14 @@ def print_comparison(console: Console, comparison) -> None:
         out.add_row(f"{v['rank']:.0f}", f"{row.option}: {row.description}", unmet, _num(v["avoided"]),
                     f"{_num(v.get('council_capital_cost_gbp_p50'))}\n({_num(v.get('borrowing_cost_gbp_mean'))})",
                     _num(v["extra_cost_gbp"]), "–" if pd.isna(per) else _num(per))
-    console.print(out)
+    _print(console, out)
     what_ifs = summary[kinds == "what_if"]
     if what_ifs.empty:
         return
     base = summary[summary["option"] == "base"].iloc[0]
     out = Table(title=f"What-ifs against the base ({window}): not chosen, so not ranked", title_justify="left")
     for header in ("What if", "Change in unmet place-years", "Change in spare place-years", "Change in council cost"):
-        out.add_column(header, justify="left" if header == "What if" else "right", overflow="fold")
+        _column(out, header, "left" if header == "What if" else "right", name=header == "What if")
     spare = [c for c in ("window_spare_place_years_primary", "window_spare_place_years_secondary_sub_areas"
                          if "window_spare_place_years_secondary_sub_areas" in summary else
                          "window_spare_place_years_secondary") if c in summary]
@@ -134,7 +159,7 @@ def print_comparison(console: Console, comparison) -> None:
                                   f"{v[c] - base[c]:+,.0f}" for c in spare)
         cost = v.get("council_capital_cost_gbp_mean", 0.0) - base.get("council_capital_cost_gbp_mean", 0.0)
         out.add_row(f"{row.option}: {row.description}", change, spare_change, f"{cost:+,.0f}")
-    console.print(out)
+    _print(console, out)
 
 
 def print_specialist(console: Console, results) -> None:
@@ -145,14 +170,14 @@ def print_specialist(console: Console, results) -> None:
     out = Table(title="Specialist places (R-Y11): pupils needing one against places; the gap is likely "
                       "out-of-county or independent placements", title_justify="left")
     for header in ("Year", "Demand (central)", "Places (planned)", "Gap (central)", "Gap 5-95%", "P(gap)"):
-        out.add_column(header, justify="right")
+        _column(out, header, "right")
     for row in table.itertuples(index=False):
         values = row._asdict()
         out.add_row(_ay(row.academic_year), _num(row.specialist_demand_central), _num(row.specialist_places_planned),
                     _num(row.places_needed_central),
                     f"{_num(values.get('places_needed_p05'))}-{_num(values.get('places_needed_p95'))}",
                     f"{row.p_shortfall:.0%}")
-    console.print(out)
+    _print(console, out)
 
 
 def print_entry_pressure(console: Console, results, every: int = 2) -> None:
@@ -163,16 +188,16 @@ def print_entry_pressure(console: Console, results, every: int = 2) -> None:
     years = sorted(table["academic_year"].unique())[::every]
     out = Table(title="Entry years: chance that Reception (primary) or Year 7 (secondary) pupils exceed the "
                       "admission places (PAN + places projects add)", title_justify="left")
-    out.add_column("Planning area")
-    out.add_column(f"Places {_ay(years[0])}", justify="right")
+    _column(out, "Planning area", name=True)
+    _column(out, f"Places {_ay(years[0])}", "right")
     for year in years:
-        out.add_column(_ay(year), justify="right")
+        _column(out, _ay(year), "right")
     for area, rows in table.groupby("planning_area", sort=False):
         by_year = rows.set_index("academic_year")
         first = rows.iloc[0]
         out.add_row(f"{area} {first['name']}", _num(first["entry_places_planned"]),
                     *[f"{by_year.at[y, 'demand_central']:,.0f} ({by_year.at[y, 'p_over_pan']:.0%})" for y in years])
-    console.print(out)
+    _print(console, out)
 
 
 def print_scap(console: Console, scap) -> None:
@@ -183,8 +208,8 @@ def print_scap(console: Console, scap) -> None:
     schools = tables["school_capacity"]
     planned = tables["planned_places"]
     out = Table(title=f"{window.name} return", title_justify="left", show_header=False)
-    out.add_column("item")
-    out.add_column("value")
+    _column(out, "item")
+    _column(out, "value")
     fy = window.forecast_years
     out.add_row("Capacity as at", f"{window.capacity_date:%d %B %Y}".lstrip("0"))
     out.add_row("Forecast years", f"primary {_ay(fy['primary'][0])}-{_ay(fy['primary'][-1])}, secondary "
@@ -202,7 +227,7 @@ def print_scap(console: Console, scap) -> None:
     count = len(scap.breaches)
     out.add_row("Validation", "passes every checkable rule of the SCAP guide" if not count else
                 f"{count} breach{'es' if count != 1 else ''} of the SCAP guide's rules")
-    console.print(out)
+    _print(console, out)
 
 
 def print_breaches(console: Console, breaches, most: int | None = None) -> None:

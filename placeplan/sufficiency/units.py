@@ -104,18 +104,22 @@ def unit_sufficiency(level: str, units: Units, names: dict[str, str], firm: np.n
     places_needed_by_ncy_central, places_needed_phase_central, spare_places_central,
     spare_places_mean, spare_pct_central, spare_pct_mean, existing_pressure, new_need_central,
     places_needed_without_programme_central, places_needed_dfe_central and spare_places_dfe_central
-    (DfE's place-planning rule: by year group, margin 0), places_needed_no_margin_central (the judged
+    (DfE's place-planning rule: by year group, margin 0), places_needed_dfe_p50 and p_shortfall_dfe (the
+    same rule over the simulations: median places needed, chance of at least one), places_needed_no_margin_central (the judged
     figure with no margin), demand_low / demand_high (the lowest and
     highest of ``quantiles`` over draws).
     """
     central = units.sum(central_pupils)  # summed once, compared four ways
     planned = units.sum(planned_places)
-    sim = judged_need(units.sum(pupils), units.sum(places), units.phases, firm, margin)
+    sim_pupils, sim_places = units.sum(pupils), units.sum(places)
+    sim = judged_need(sim_pupils, sim_places, units.phases, firm, margin)
+    every_ncy = np.ones(len(units.codes), dtype=bool)
+    sim_dfe = judged_need(sim_pupils, sim_places, units.phases, every_ncy, 0.0)["judged"]  # DfE's rule, simulated
     cen = judged_need(central, planned, units.phases, firm, margin)
     base = judged_need(units.sum(base_pupils[None, :, :, None]), units.sum(base_places[None, :, :, None]),
                        units.phases, firm, margin)
     bare = judged_need(central, units.sum(no_programme_places[None, :, :, None]), units.phases, firm, margin)
-    dfe = judged_need(central, planned, units.phases, np.ones(len(units.codes), dtype=bool), 0.0)  # DfE: margin 0
+    dfe = judged_need(central, planned, units.phases, every_ncy, 0.0)  # DfE: by year group, margin 0
     judged0 = judged_need(central, planned, units.phases, firm, 0.0)
     qs = np.quantile(sim["judged"], list(quantiles), axis=0) if len(quantiles) else np.zeros((0,) + sim["judged"].shape[1:])
     n_units, n_years = len(units.codes), len(years)
@@ -154,6 +158,8 @@ def unit_sufficiency(level: str, units: Units, names: dict[str, str], firm: np.n
     frame["places_needed_dfe_central"] = dfe["judged"][0].ravel()
     frame["spare_places_dfe_central"] = dfe["spare"][0].ravel()
     frame["places_needed_no_margin_central"] = judged0["judged"][0].ravel()
+    frame["places_needed_dfe_p50"] = np.median(sim_dfe, axis=0).ravel()
+    frame["p_shortfall_dfe"] = (sim_dfe >= SHORTFALL_PLACES).mean(axis=0).ravel()
     if len(quantiles):
         pupils_q = np.quantile(sim["pupils"], [min(quantiles), max(quantiles)], axis=0)
         frame["demand_low"], frame["demand_high"] = pupils_q[0].ravel(), pupils_q[1].ravel()
