@@ -15,6 +15,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from placeplan.outputs.report import style
+from placeplan.outputs.report.drawing import drawn
 from placeplan.outputs.fmt import ay, ay_short
 
 THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
@@ -62,6 +63,7 @@ def _with_base(fan: Fan, values: list[float], start: float | None) -> tuple[list
     return [fan.base_year, *fan.years], [start, *values]
 
 
+@drawn
 def fan_chart(fan: Fan, width: float = 6.0, height: float = 3.1) -> bytes:
     """Demand fan (central line, 5-95% band) against places (planned line, simulated band).
 
@@ -200,6 +202,7 @@ class ProgrammeRow:
     p_open_by: dict[int, float]
 
 
+@drawn
 def programme_chart(rows: list[ProgrammeRow], years: list[int], width: float = 7.2) -> bytes:
     """Each project a row; each academic year a cell showing the chance its places are open by then."""
     with plt.rc_context(style.RC):
@@ -249,6 +252,7 @@ class OptionPoint:
     rank: int
 
 
+@drawn
 def options_tradeoff_chart(points: list[OptionPoint], width: float = 7.2) -> bytes:
     """Net extra cost over the base against unmet place-years avoided over the appraisal window, one point per choice;
     both axes from zero. Points that (nearly) coincide share one label listing them."""
