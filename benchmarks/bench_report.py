@@ -9,8 +9,8 @@ Usage::
 
 1. **The Herefordshire default, end to end in one run**, as ``placeplan run`` does it, split into steps:
    the model (``placeplan.run``, with its own ``run_info["timings"]``), then each output step: the SCAP
-   return, the console summaries, the report's content with its charts and maps (the time inside the chart
-   and map functions is counted separately), the HTML, the PDF, the SCAP workbook, and writing and
+   return, the console summaries, the report's content with its charts and maps (the time drawing the
+   figures is counted separately: ``drawing.batch`` draws them all at the end, in parallel where it pays), the HTML, the PDF, the SCAP workbook, and writing and
    publishing the folder (``write_outputs``; the CSV writing inside it is counted separately). The ratio is
    (model + every output step) / model: the target is about 3.
 2. **Per planning area**: the same steps for ``benchmarks/many_areas.py``'s synthetic scenario (the toy
@@ -44,7 +44,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import placeplan  # noqa: E402
 from many_areas import planning_area_count, write_many_areas  # noqa: E402
-from placeplan.outputs.report import charts, maps  # noqa: E402
 
 OUTPUT_STEPS = ("scap_return", "console", "report_context", "html", "pdf", "scap_workbook", "write_publish")
 STEP_LABELS = {
@@ -56,18 +55,17 @@ STEP_LABELS = {
     "pdf": "PDF",
     "scap_workbook": "SCAP workbook (xlsx)",
     "write_publish": "CSV writing + publishing",
-    "charts": "  of which chart functions",
-    "maps": "  of which map functions",
+    "figures": "  of which drawing the figures",
     "csv": "  of which DataFrame.to_csv",
 }
 
 
 class Meter:
-    """Time spent inside the report's chart and map functions, and in ``DataFrame.to_csv`` [s]."""
+    """Time spent drawing the report's figures, and in ``DataFrame.to_csv`` [s]."""
 
     def __init__(self):
-        self.seconds = {"charts": 0.0, "maps": 0.0, "csv": 0.0}
-        self.calls = {"charts": 0, "maps": 0, "csv": 0}
+        self.seconds = {"figures": 0.0, "csv": 0.0}
+        self.calls = {"figures": 0, "csv": 0}
         self._depth = 0
 
     def wrap(self, kind: str, func):
@@ -87,28 +85,26 @@ class Meter:
 
     @contextlib.contextmanager
     def installed(self):
-        """Patch the public drawing functions of ``charts`` and ``maps`` (and ``to_csv``) while inside."""
+        """Time the drawing of the report's figures (``drawing._Batch.draw_all``: every chart and map, once
+        each, in a process pool when there are many) and ``DataFrame.to_csv`` while inside."""
         import pandas as pd
 
-        saved = []
-        for kind, module in (("charts", charts), ("maps", maps)):
-            for name, value in list(vars(module).items()):
-                if callable(value) and not name.startswith("_") and not isinstance(value, type) \
-                        and getattr(value, "__module__", "") == module.__name__ and _draws(name):
-                    saved.append((module, name, value))
-                    setattr(module, name, self.wrap(kind, value))
-        saved.append((pd.DataFrame, "to_csv", pd.DataFrame.to_csv))
+        from placeplan.outputs.report import drawing
+
+        saved = [(drawing._Batch, "draw_all", drawing._Batch.draw_all), (pd.DataFrame, "to_csv", pd.DataFrame.to_csv)]
+        meter = self
+
+        def draw_all(batch, workers=None):
+            meter.calls["figures"] += len(batch.jobs) - 1  # the wrapper counts one call
+            return saved[0][2](batch, workers)
+
+        drawing._Batch.draw_all = self.wrap("figures", draw_all)
         pd.DataFrame.to_csv = self.wrap("csv", pd.DataFrame.to_csv)
         try:
             yield self
         finally:
             for owner, name, value in saved:
                 setattr(owner, name, value)
-
-
-def _draws(name: str) -> bool:
-    """Whether a public function of charts/maps draws a figure (by name: ``*_chart``, ``*_map``, ``*multiples*``)."""
-    return name.endswith(("_chart", "_map", "_charts", "_maps")) or "multiple" in name
 
 
 def timed_run(scenario, out_dir: Path, profile: Path | None = None, label: str = "") -> dict:
@@ -211,7 +207,7 @@ def print_run(title: str, run: dict) -> None:
     for name in OUTPUT_STEPS:
         note = f"   FAILED {run['errors'][name]}" if name in run["errors"] else ""
         print(f"  {STEP_LABELS[name]:<40} {s.get(name, 0.0):8.2f} s{note}")
-        for kind in {"report_context": ("charts", "maps"), "write_publish": ("csv",)}.get(name, ()):
+        for kind in {"report_context": ("figures",), "write_publish": ("csv",)}.get(name, ()):
             print(f"  {STEP_LABELS[kind]:<40} {meter.seconds[kind]:8.2f} s   ({meter.calls[kind]} calls)")
     print(f"  {'outputs, all steps':<40} {outputs:8.2f} s")
     print(f"  {'whole run (model + outputs)':<40} {model + outputs:8.2f} s   "
@@ -220,7 +216,7 @@ def print_run(title: str, run: dict) -> None:
 
 def print_scaling(runs: list[dict]) -> None:
     """Seconds per area per step at each size, the marginal cost between sizes and its growth."""
-    names = ["model", *OUTPUT_STEPS, "charts", "maps", "csv"]
+    names = ["model", *OUTPUT_STEPS, "figures", "csv"]
     print("\nPer planning area [s per area], marginal cost between sizes [s per added area] and its growth "
           "(marginal here / marginal at the previous size; ~1 = linear)")
     header = f"  {'step':<40}" + "".join(f"{r['areas']:>8}" for r in runs) + "   marginal (growth)"
