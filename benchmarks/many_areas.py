@@ -13,7 +13,9 @@ its 2 secondary sub-areas, 6 schools and 2 capital projects, with codes, school 
 (``8881001`` becomes ``888`` + 4 digits from a counter; school ``100001`` becomes ``1xxxxx``; "North" becomes
 "North 12"). Pupils, rolls, capacity and housing are the toy's own rows, copied. Births stay one
 authority-wide series (the toy's, times the copies) with each copy's shares divided by the copies, so every
-copy projects exactly what the toy projects. Square planning-area polygons on a grid (and the grid's outline)
+copy projects what the toy projects, except that each copy's housing (+0 to 6 homes a year) and net
+capacity (+0 to 30 places a school) differ a little, so that copies do not draw identical charts (the report
+draws a figure asked for twice only once). Square planning-area polygons on a grid (and the grid's outline)
 are written as GeoJSON, so the report draws its maps too.
 
 ``areas`` asks for that many official planning areas; the copies are ``ceil(areas / 3)``, so the scenario has
@@ -92,6 +94,10 @@ def _copy_table(name: str, maps: list[dict[str, str]]) -> pd.DataFrame:
                 part[column] = part[column].map(lambda v: codes.get(v, v))
         if name in NAMED_TABLES:
             part["name"] = part["name"] + f" {k + 1}"
+        if name == "capacity":  # each copy a little different, so that no two copies draw the same charts
+            part["net_capacity"] = [str(int(v) + 3 * (k % 11)) for v in part["net_capacity"]]
+        if name == "housing":
+            part["dwellings"] = [f"{float(v) + k % 7:.1f}" for v in part["dwellings"]]
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
