@@ -154,14 +154,19 @@ def _shared(table: pd.DataFrame, numbers: pd.Series) -> pd.Series:
     out = _whole(numbers)
     if not keys:
         return out
-    finite = np.isfinite(numbers.to_numpy(dtype=float))
-    groups = table.loc[finite, keys].astype(str).agg("\x1f".join, axis=1) if finite.any() else pd.Series(dtype=str)
-    for _, index in groups.groupby(groups, sort=False).groups.items():
+    exact = numbers.to_numpy(dtype=float)
+    finite = np.isfinite(exact)
+    if not finite.any():
+        return out
+    values = out.to_numpy(dtype=float, na_value=np.nan)  # whole numbers, exact as floats
+    rows = np.flatnonzero(finite)
+    # positions of each group's rows (grouped on the key columns as text; numpy, not row-wise pandas: linear)
+    for index in table.loc[finite, keys].astype(str).groupby(keys, sort=False).indices.values():
         try:
-            out.loc[index] = largest_remainder(numbers.loc[index].to_numpy())
+            values[rows[index]] = largest_remainder(exact[rows[index]])
         except ValueError:  # cannot happen for finite figures; keep the cell-by-cell rounding
             pass
-    return out
+    return pd.Series(values, index=out.index, name=out.name).astype("Int64")
 
 
 def _labels(numbers: pd.Series) -> pd.Series:
