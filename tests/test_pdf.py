@@ -135,9 +135,8 @@ def test_without_weasyprint_the_pdf_falls_back_with_one_warning(toy_results, mon
 
 
 @needs_weasyprint
-def test_the_herefordshire_pdf_has_no_overprint(hereford_report):
-    results, _ = hereford_report
-    pdf = render_report_pdf(results, backtest=results.backtest)
+def test_the_herefordshire_pdf_has_no_overprint(hereford_pdf):
+    pdf = hereford_pdf
     assert overprints(pdf) == []
     _, types, alts = structure(pdf)
     assert types.count("/Figure") == len(alts) and all(alts)
