@@ -94,3 +94,22 @@ def test_secondary_is_counted_in_sub_areas_where_there_are_some(hereford_report)
     table, unit = page_one.judged_units(results, "secondary")
     assert unit == "secondary sub-area" and isinstance(table, pd.DataFrame)
     assert table["code"].nunique() == 7
+
+
+def test_value_axes_start_at_zero(monkeypatch):
+    """The fan chart (specialist places) and the small multiples draw every value axis from zero."""
+    from placeplan.outputs.report import charts, multiples, style
+
+    seen = []
+    real = style.png
+
+    def record(fig, *args, **kwargs):
+        seen.extend(ax.get_ylim()[0] for ax in fig.axes if ax.get_visible() and ax.has_data())
+        return real(fig, *args, **kwargs)
+
+    monkeypatch.setattr(style, "png", record)
+    charts.fan_chart(charts.Fan(years=[2026, 2027, 2028], central=[310, 320, 330], low=[300, 305, 310],
+                                high=[320, 335, 350], planned=[330, 330, 330], places_low=[330] * 3,
+                                places_high=[330] * 3))
+    multiples.small_multiples([multiples.Panel("A", [2026, 2027], [300, 310], [290, 295], [310, 330], [320, 320])])
+    assert seen and all(low == 0 for low in seen)
