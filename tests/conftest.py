@@ -61,3 +61,12 @@ def hereford_report():
 
     results = placeplan.run(HEREFORDSHIRE, draws=50)
     return results, render_report_html(results)
+
+
+@pytest.fixture(scope="session")
+def hereford_pdf(hereford_report) -> bytes:
+    """The shared default run's report as PDF, rendered once for the tests that read it."""
+    from placeplan.outputs.report import render_report_pdf
+
+    results, _ = hereford_report
+    return render_report_pdf(results, backtest=results.backtest)

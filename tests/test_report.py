@@ -27,7 +27,7 @@ SECTION_HEADINGS = ["Summary for the DfE meeting", "Where places fall short: map
                     "Planning areas: pupils against places", "Sub-areas and schools",
                     "Capital programme: what opens, and when",
                     "Options compared", "Forecast accuracy (back-test)", "How past forecasts did",
-                    "Method, data and approximations"]
+                    "Method, data and approximations", "Appendix A: each area, year by year"]
 SCRIPT = "<script>alert(1)</script>"
 
 
@@ -223,7 +223,7 @@ def test_sections_appear_in_order(toy_parsed):
 def test_every_image_is_an_embedded_png_with_alt_text(toy_parsed):
     # three planning areas, two sub-areas, the programme, past forecasts (the toy's one base year has no
     # earlier outcome, so no chance is scored and there is no reliability diagram: the report says so)
-    assert len(toy_parsed.images) == 7
+    assert len(toy_parsed.images) == 4  # two small-multiple figures, the programme, past forecasts
     for image in toy_parsed.images:
         assert_real_png(png_of(image["src"]))
         assert len(image.get("alt", "")) >= 40, f"alt text too thin: {image.get('alt')!r}"
@@ -416,17 +416,16 @@ def test_pdf_has_every_section(toy_report):
     pdf = toy_report[1]
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) >= 9  # summary, maps, one page per area (3), programme, options, back-test,
-    # past forecasts, method
+    assert len(reader.pages) >= 7  # summary, maps, areas, programme, options, back-test, past forecasts, method
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
     for number, heading in enumerate(SECTION_HEADINGS, start=1):
-        assert f"{number}. {heading}" in text
+        assert (heading if heading.startswith("Appendix") else f"{number}. {heading}") in text
     first = re.sub(r"\s+", " ", reader.pages[0].extract_text())
     assert "1. Summary for the DfE meeting" in first and "Decisions this asks for" in first
-    assert "8881002 South" in first and "South Primary expansion to 3 forms of entry" in first
+    assert "8881002 South" in first and "Capital programme in delivery: 1 project adding +210 primary" in first
     assert "How reliable the chances have been" in text and "No chance could be scored yet" in text
     images = {image.name for page in reader.pages for image in page.images}  # WeasyPrint shares one
-    assert len(images) == 7  # resource dictionary between pages: count distinct images
+    assert len(images) == 4  # resource dictionary between pages: count distinct images
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
@@ -445,13 +444,18 @@ def test_same_results_give_the_same_report(toy_results, toy_report):
 
 
 def test_herefordshire_smoke(hereford_report):
-    """The default: every official area gets a chart, the maps are drawn, SEND is in, sizes stay small."""
+    """The default: every official area and sub-area is in a small-multiple figure and the appendix, the maps are
+    drawn, SEND is in, sizes stay small."""
     results, html = hereford_report
     parsed = parse(html)
     areas = results.sufficiency[["planning_area", "phase"]].drop_duplicates()
-    fans = [img for img in parsed.images if img["alt"].startswith("Fan chart")]
-    subs = results.sub_area_sufficiency["code"].nunique()
-    assert len(fans) == len(areas) + subs and subs == 7  # every planning area and every sub-area
+    multiples = [img for img in parsed.images if img["alt"].startswith("Small multiples")]
+    subs = results.sub_area_sufficiency["code"].unique()
+    assert len(multiples) == 2 and len(subs) == 7
+    described = " ".join(img["alt"] for img in multiples)
+    for code in [*areas["planning_area"], *subs]:  # every planning area and every sub-area has its panel
+        assert f"{code} " in described, code
+        assert f'id="area-{code}-' in html or f'id="sub-{code}"' in html  # and its table in Appendix A
     assert "Hereford city: " in html and "School by school" in html
     assert "Against DfE&#39;s published figures" in html or "Against DfE's published figures" in html
     assert len([img for img in parsed.images if img["alt"].startswith("Map of")]) == 3

@@ -80,7 +80,7 @@ def test_report_loads_without_console_errors(report_file):
     assert '<html lang="en-GB">' in dom
     for section in ("summary", "maps", "areas", "programme", "options", "backtest", "ledger", "method"):
         assert f'<section id="{section}"' in dom
-    assert dom.count("<img ") == 10  # three maps, three area and two sub-area fan charts, programme, past forecasts
+    assert dom.count("<img ") == 7  # three maps, two small-multiple figures, programme, past forecasts
     # (no reliability diagram: the toy's one base year has no earlier outcome to score a chance from)
     assert console_errors(done.stderr) == []
 
@@ -88,7 +88,7 @@ def test_report_loads_without_console_errors(report_file):
 def test_every_image_decodes_in_the_browser(report_file):
     html = report_file.read_text(encoding="utf-8")
     images = probe(report_file, html)
-    assert len(images) == 10
+    assert len(images) == 7
     for image in images:
         assert image["ok"] and image["w"] >= 100 and image["h"] >= 50, image
         assert str(image["w"]) == image["aw"], "width attribute differs from the PNG's own width"

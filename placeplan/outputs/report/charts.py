@@ -120,7 +120,7 @@ def fan_chart(fan: Fan, width: float = 6.0, height: float = 3.1) -> bytes:
         values = values[np.isfinite(values)]
         lo, hi = (values.min(), values.max()) if values.size else (0.0, 1.0)
         pad = max((hi - lo) * 0.12, max(abs(hi), 1.0) * 0.02)
-        ax.set_ylim(max(lo - pad, 0), hi + pad * (2.6 if fan.markers else 1.0))
+        ax.set_ylim(0, hi + pad * (2.6 if fan.markers else 1.0))  # value axis from zero: gaps at their true size
         _project_markers(ax, fan.markers, handles)
         if known:
             xs = sorted({*xs, *[y for y, _, _ in known]})

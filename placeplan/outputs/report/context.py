@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from placeplan.outputs.report import drawing, method, options, sections, summary
+from placeplan.outputs.report.multiples import multiples_section
 from placeplan.outputs.report.reliability import reliability_section
 from placeplan.outputs.fmt import ay, num
 
@@ -63,8 +64,9 @@ def _context(results, comparison, backtest, map_year) -> dict:
     if special is not None:
         parts.append(("specialist", "Specialist (SEND) places"))
     parts += [("options", "Options compared"), ("backtest", "Forecast accuracy (back-test)"),
-              ("ledger", "How past forecasts did"), ("method", "Method, data and approximations")]
-    numbered = {key: f"{i}. {title}" for i, (key, title) in enumerate(parts, start=1)}
+              ("ledger", "How past forecasts did"), ("method", "Method, data and approximations"),
+              ("appendix", "Appendix A: each area, year by year")]
+    numbered = {key: (title if key == "appendix" else f"{i}. {title}") for i, (key, title) in enumerate(parts, start=1)}
     years = sorted(int(y) for y in results.sufficiency["academic_year"].unique())
     facts = [f"{meta.la_name} (LA {meta.la_code})", f"as at {long_date(meta.as_at)}", pupil_data_note(results),
              f"projected {ay(meta.base_year + 1)} to {ay(years[-1]) if years else '–'}",
@@ -73,7 +75,7 @@ def _context(results, comparison, backtest, map_year) -> dict:
     overrides = info.get("applied_overrides") or []
     if overrides:
         facts.append("overrides: " + ", ".join(str(o) for o in overrides))
-    areas = sections.area_sections(results)
+    areas = sections.area_sections(results, draw=False)  # the figures are the small multiples (section 3)
     return {
         "title": meta.title,
         "subtitle": TITLE_SUFFIX,
@@ -86,6 +88,7 @@ def _context(results, comparison, backtest, map_year) -> dict:
         "areas": areas,
         "schools": school_part,
         "area_phases": _phases(areas),
+        "multiples": multiples_section(results),
         "programme": sections.programme_section(results),
         "specialist": special,
         "options": options.options_section(comparison),
@@ -102,7 +105,7 @@ def _schools(results) -> dict | None:
     """Sub-area blocks and school tables, or None when the run has neither."""
     from placeplan.outputs.report.schools import project_sentences, school_table, sub_area_blocks
 
-    subs = sub_area_blocks(results) if not results.sub_area_sufficiency.empty else []
+    subs = sub_area_blocks(results, draw=False) if not results.sub_area_sufficiency.empty else []
     tables = [t for t in (school_table(results, "secondary", False), school_table(results, "primary", True)) if t]
     projects = project_sentences(results)
     return {"sub_areas": subs, "tables": tables, "projects": projects} if subs or tables or projects else None

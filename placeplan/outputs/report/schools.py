@@ -90,7 +90,7 @@ def sub_area_sentence(results, code: str) -> str:
     return text
 
 
-def sub_area_blocks(results) -> list[dict]:
+def sub_area_blocks(results, draw: bool = True) -> list[dict]:
     """A fan chart, a sentence and a table per sub-area."""
     subs = results.sub_area_sufficiency
     base_year = results.scenario.config.meta.base_year
@@ -116,7 +116,8 @@ def sub_area_blocks(results) -> list[dict]:
                f"{num(rows['demand_central'].iloc[0])} to {num(rows['demand_central'].iloc[-1])}; places as planned "
                f"from {num(rows['places_planned'].iloc[0])} to {num(rows['places_planned'].iloc[-1])}.")
         out.append({"id": f"sub-{code}", "title": f"{code} {name}", "sentence": sub_area_sentence(results, code),
-                    "image": Image(charts.fan_chart(fan), alt), "table": table, "base_year": base_year})
+                    "image": Image(charts.fan_chart(fan), alt) if draw else None, "table": table,
+                    "base_year": base_year})
     return out
 
 

@@ -167,8 +167,8 @@ def _sub_area_map(results, layers, subs: list[str], names: dict, year: int | Non
 # --- planning areas ------------------------------------------------------------------------------------
 
 
-def area_sections(results) -> list[dict]:
-    """For each official planning area and phase: a sentence, a fan chart and its table."""
+def area_sections(results, draw: bool = True) -> list[dict]:
+    """For each official planning area and phase: a sentence, a fan chart (``draw``; else None) and its table."""
     projects = data.project_places(results)
     base_year = results.scenario.config.meta.base_year
     out = []
@@ -220,7 +220,8 @@ def area_sections(results) -> list[dict]:
                f"Places as planned: from {num(start_places)} to {num(rows['places_planned'].iloc[-1])}."
                + (" Project openings marked: " + "; ".join(m.label for m in markers) + "." if markers else ""))
         out.append({"id": f"area-{area.code}-{area.phase}", "title": f"{area.code} {area.name}", "phase": area.phase,
-                    "sentence": sentence, "image": Image(charts.fan_chart(fan), alt), "table": table})
+                    "sentence": sentence, "image": Image(charts.fan_chart(fan), alt) if draw else None,
+                    "table": table})
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from placeplan.outputs.report import data
+from placeplan.outputs.report import data, page_one
 from placeplan.outputs.report.blocks import Table
 from placeplan.outputs.report.sections import likely_opening
 from placeplan.outputs.fmt import (ay, gbp, gbp_range, is_blank, join_words, num, num_range, pct, places, plural,
@@ -159,10 +159,8 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
          *[spare(figures[p]) for p in phases]],
         [f"Chance that at least one area is short in {ay(soon_year)}", *[pct(figures[p]["p_any"]) for p in phases]],
     ]
-    key = Table(f"Key figures, {ay(soon_year)} (base year {ay(base)}; places needed are after a "
-                f"{results.scenario.config.policy.operating_margin:.0%} operating margin)",
-                ["Measure", *[p.capitalize() for p in phases]], key_rows, [False, *[True] * len(phases)], css="key",
-                widths=[60, *[round(40 / max(len(phases), 1))] * len(phases)])
+    del key_rows  # the key figures are on both bases now (page_one.key_table)
+    key = page_one.key_table(results, soon_year, phases)
     facts = []
     if len(delivery):
         places_by = delivery.groupby("provision", sort=False)["places_change"].sum()
@@ -214,7 +212,11 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
     done_text = ("Already open and counted in the places: " + "; ".join(
         f"{r.name}: {r.delivery}" if not is_blank(r.delivery) else f"{r.name} ({ay(r.planned_opening_year)})"
         for r in complete.itertuples()) + ".") if len(complete) else ""
-    return {"lead": lead, "key": key, "facts": facts, "short": short_table, "more": more_text,
+    detail = lead  # the council-basis sentences with their schools: section 2, beside the shortfall table
+    lead = [page_one.basis_sentence(results, p, soon_year) for p in phases]
+    return {"lead": [s for s in lead if s], "detail": detail, "key": key, "facts": facts, "short": short_table, "more": more_text,
+            "data": page_one.data_lines(results), "areas": page_one.area_tables(results, soon_year),
+            "rule": page_one.CHANCE_RULE,
             "delivery": delivery_table,
             "done": done_text, "soon_year": soon_year,
             "decisions": decisions(results, comparison, short, delivery, special, soon_year, last)}
