@@ -19,6 +19,7 @@ import pandas as pd
 from placeplan.outputs.fmt import ay, join_words, num, pct, plural
 from placeplan.outputs.report.blocks import Table
 
+SURPLUS = 0.10  # an area with at least this share of its places spare (DfE basis) has a surplus to review
 LIKELY = 0.5  # more than this share of simulations short: "likely" (more likely than not)
 MATERIAL = 0.1  # from this share: "possible", a material chance worth a plan
 CHANCE_RULE = ("Chances in words: likely = more than 50% of the simulations short; possible = 10% to 50% "
@@ -78,6 +79,19 @@ def data_lines(results) -> list[str]:
         indicative = sum(1 for v in basis.values() if v != "firm")
         out.append(f"Year-group places: {indicative} of {len(basis)} schools have no published PAN or year-group "
                    "capacity, so their places are split evenly over year groups (indicative).")
+    card = tables.get("dfe_scorecard")
+    if isinstance(card, pd.DataFrame) and len(card) and {"nor", "capacity", "nor_year"} <= set(card.columns):
+        latest = card.dropna(subset=["nor", "capacity"]).sort_values("nor_year")
+        parts = []
+        for phase in ("primary", "secondary"):
+            row = latest[latest["phase"] == phase].tail(1)
+            if len(row) and float(row["capacity"].iloc[0]) > 0:
+                r = row.iloc[0]
+                parts.append(f"{phase} {num(r['nor'])} on roll in {num(r['capacity'])} places "
+                             f"({100 * (1 - float(r['nor']) / float(r['capacity'])):.1f}% unfilled)")
+        if parts:
+            out.append(f"DfE's published figures (scorecard row {latest['scorecard_row'].iloc[-1]}, January "
+                       f"{int(latest['nor_year'].iloc[-1]) + 1} census): " + "; ".join(parts) + ".")
     if meta.la_code == HEREFORDSHIRE:
         out.append("Planning areas: DfE's May 2015 codes, the latest public set (the council revised its areas in "
                    "2016).")
@@ -172,3 +186,24 @@ def basis_sentence(results, phase: str, year: int) -> str:
     return (f"{phase.capitalize()}: on DfE's basis (each year group, no margin) a shortfall is likely by {ay(year)} "
             f"in {len(dfe)} of {plural(n, unit)}{where}; on the council's basis ({margin:.0%} margin, whole-phase "
             f"places where year-group places are indicative) in {len(local)} of {n}.")
+
+
+def surplus_decision(results, year: int) -> list[str]:
+    """A decision per phase where areas have a surplus (:data:`SURPLUS` or more of their places spare, DfE basis)."""
+    out = []
+    for phase in ("primary", "secondary"):
+        table, unit = judged_units(results, phase)
+        at = table[(table["academic_year"] == year) & (table["places_planned"] > 0)]
+        if at.empty:
+            continue
+        share = at["spare_places_dfe_central"] / at["places_planned"]
+        surplus = at[share >= SURPLUS].assign(share=share[share >= SURPLUS]).sort_values("share", ascending=False)
+        if surplus.empty:
+            continue
+        code = "planning_area" if "planning_area" in at.columns else "code"
+        first = surplus.iloc[0]
+        spare, places = at["spare_places_dfe_central"].sum(), at["places_planned"].sum()
+        out.append(f"Review surplus {phase} places: {len(surplus)} of {plural(len(at), unit)} have 10% or more spare "
+                   f"in {ay(year)} (DfE's basis; {num(spare)} of {num(places)}, {100 * spare / places:.1f}%), most "
+                   f"in {first[code]} {first['name']} ({100 * first['share']:.0f}%).")
+    return out

@@ -343,6 +343,7 @@ def decisions(results, comparison, short: pd.DataFrame, delivery: pd.DataFrame, 
             text += (f"; {fewest['option']} leaves the fewest ({num(fewest['unmet_total'])}, "
                      f"{gbp(fewest.get('extra_cost_gbp'))} more than the base)")
         out.append(text + ".")
+    out += page_one.surplus_decision(results, soon_year)
     if not out:
         out.append(f"No decision is forced by these numbers: no planning area is more likely than not to be short by "
                    f"{ay(soon_year)} and every project in delivery is more likely than not to open on time.")
