@@ -254,7 +254,11 @@ def test_summary_names_the_short_area_and_the_committed_project(toy_html, toy_re
     soon = ay(toy_results.scenario.config.meta.base_year + 3)
     assert ("Agree how to provide primary places in 8881002 South, which is short in the central projection, "
             f"with a shortfall more likely than not by {soon}") in summary
-    assert "8881001 North" not in summary.split("Decisions this asks for")[1].split("Key figures")[0]
+    decisions = summary.split("Decisions this asks for")[1].split("Key figures")[0]
+    asked = [d for d in decisions.split("<li>") if d.startswith("Agree how to provide")]
+    assert asked and all("8881001 North" not in d for d in asked)  # North is not short: no places asked for it
+    surplus = [d for d in decisions.split("<li>") if d.startswith("Review surplus primary places")]
+    assert len(surplus) == 1 and "most in 8881001 North" in surplus[0]  # ... but its spare places are named
 
 
 def test_area_table_numbers_match_the_sufficiency_table(toy_parsed, toy_results):
