@@ -144,7 +144,7 @@ def _short_name(name: str, width: int = 17) -> str:
 
 def key_table(results, year: int, phases: list[str]) -> Table:
     """Key figures in ``year``: DfE basis, then the local margin, each phase in its own pair of columns."""
-    suff, margin = results.sufficiency, results.scenario.config.policy.operating_margin
+    margin = results.scenario.config.policy.operating_margin
     head, rows = ["Measure"], [[f"Areas where a shortfall is likely by {ay(year)}"],
                                [f"Places needed in {ay(year)}: central (sum of areas)"],
                                [f"Spare places in {ay(year)}, central (share of places)"],
