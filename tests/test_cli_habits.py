@@ -107,6 +107,12 @@ def _check_calls(calls):
     assert all(isinstance(step, str) for _, step in calls)
 
 
+def _assert_same_tables(with_bar, without) -> None:
+    """Every output table identical with and without the progress callback."""
+    for name, table in without.tables().items():
+        pd.testing.assert_frame_equal(with_bar.tables()[name], table, obj=name)
+
+
 def test_run_progress_increases_to_one_and_changes_nothing(toy):
     import placeplan
 
@@ -116,8 +122,7 @@ def test_run_progress_increases_to_one_and_changes_nothing(toy):
     _check_calls(calls)
     assert any(step.startswith("backtest:") for _, step in calls)  # the back-test's own base years, inside
     assert calls[-1][1] == "done"
-    for name, table in without.tables().items():
-        pd.testing.assert_frame_equal(with_bar.tables()[name], table, obj=name)
+    _assert_same_tables(with_bar, without)
 
 
 def test_backtest_progress_counts_base_years(toy):
@@ -131,8 +136,7 @@ def test_backtest_progress_counts_base_years(toy):
     assert [done for done, _ in calls] == pytest.approx([(i + 1) / origins for i in range(origins)])
     assert calls[-1][1] == f"{origins} of {origins} base years"
     assert origins >= len(with_bar.base_years)
-    for name, table in without.tables().items():
-        pd.testing.assert_frame_equal(with_bar.tables()[name], table, obj=name)
+    _assert_same_tables(with_bar, without)
 
 
 def test_compare_progress_one_call_per_variant(toy):
@@ -145,8 +149,7 @@ def test_compare_progress_one_call_per_variant(toy):
     variants = len(without.run_info["options"])
     assert len(calls) == variants
     assert calls[-1][1] == f"{variants} of {variants} variants"
-    for name, table in without.tables().items():
-        pd.testing.assert_frame_equal(with_bar.tables()[name], table, obj=name)
+    _assert_same_tables(with_bar, without)
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(capsys, tmp_path):

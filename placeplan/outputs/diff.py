@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from placeplan.dates import academic_year_label
+from placeplan.outputs.runs import RECORDS
 
-RECORDS = ("run.json", "compare.json", "scap.json", "backtest.json")
 
 # table -> (key columns, figures): the headline figures compared, where the table has them
 HEADLINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

@@ -114,6 +114,13 @@ def places(value: Any) -> str:
     return num(max(float(value), 0.0) if abs(float(value)) < 0.5 else float(value))
 
 
+def clip(text: Any, width: int) -> str:
+    """Text cut to ``width`` characters with an ellipsis where it is longer: 'Queen Elizabeth (Bromyard)', 17 ->
+    'Queen Elizabeth…'."""
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 area', '3 areas'."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -38,6 +38,7 @@ import pandas as pd
 from placeplan import __version__
 
 POINTER = "latest"
+RECORDS = ("run.json", "compare.json", "scap.json", "backtest.json")  # the input record each command writes
 HASH_DIGITS = 8
 LABEL_CHARS = 60
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
@@ -175,4 +176,4 @@ def resolve_run(path: Path, command: str = "run") -> Path:
 
 
 def _has_run_record(folder: Path) -> bool:
-    return any((folder / name).is_file() for name in ("run.json", "compare.json", "scap.json", "backtest.json"))
+    return any((folder / name).is_file() for name in RECORDS)

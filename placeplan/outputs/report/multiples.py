@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from placeplan.outputs.fmt import ay, ay_short, num
+from placeplan.outputs.fmt import ay, ay_short, clip, num
 from placeplan.outputs.report import style
 from placeplan.outputs.report.drawing import drawn
 from placeplan.outputs.report.blocks import Image
@@ -76,7 +76,7 @@ def small_multiples(items: list[Panel], columns: int = COLUMNS, panel_width: flo
         ax.set_xticks([years[0], years[-1]] if years else [])
         ax.set_xticklabels([ay_short(y) for y in ([years[0], years[-1]] if years else [])])
         ax.tick_params(labelsize=6, length=2, pad=1)
-        title = _fit(panel.title, 27) + ("\nlikely short" if panel.likely_short else "\n")
+        title = clip(panel.title, 27) + ("\nlikely short" if panel.likely_short else "\n")
         ax.set_title(title, fontsize=6.3, loc="left", pad=2, linespacing=1.1,
                      color=style.SHORT if panel.likely_short else "#0b0c0c",
                      fontweight="bold" if panel.likely_short else "normal")
@@ -95,10 +95,6 @@ def small_multiples(items: list[Panel], columns: int = COLUMNS, panel_width: flo
                loc="upper center", ncol=3, fontsize=6.5, frameon=False, bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / (rows * panel_height + 0.45)), h_pad=0.5, w_pad=0.6)
     return style.png(fig)
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def multiples_section(results) -> list[dict]:

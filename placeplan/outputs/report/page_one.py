@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from placeplan.outputs.fmt import ay, join_words, num, pct, plural
+from placeplan.outputs.fmt import ay, clip, join_words, num, pct, plural
 from placeplan.outputs.report.blocks import Table
 
 SURPLUS = 0.10  # an area with at least this share of its places spare (DfE basis) has a surplus to review
@@ -25,6 +25,7 @@ MATERIAL = 0.1  # from this share: "possible", a material chance worth a plan
 CHANCE_RULE = ("Chances in words: likely = more than 50% of the simulations short; possible = 10% to 50% "
                "(material: worth a plan); unlikely = under 10%.")
 HEREFORDSHIRE = "884"
+NAME_WIDTH = 17  # characters of an area's name in the page-one tables (the code is always whole)
 
 
 def chance_word(p) -> str:
@@ -127,7 +128,7 @@ def _area_table(rows: pd.DataFrame, code: str, caption: str) -> Table:
         d = r._asdict()
         spare, planned = d["spare_places_dfe_central"], d["places_planned"]
         share = f" ({100 * spare / planned:.0f}%)" if planned else ""
-        body.append([f"{d[code]} {_short_name(d['name'])}",
+        body.append([f"{d[code]} {clip(d['name'], NAME_WIDTH)}",
                      f"{num(d['places_needed_dfe_central'])}; {num(d.get('places_needed_dfe_p50'))}",
                      f"{pct(d.get('p_shortfall_dfe'))} {chance_word(d.get('p_shortfall_dfe'))}",
                      f"{num(spare)}{share}",
@@ -135,11 +136,6 @@ def _area_table(rows: pd.DataFrame, code: str, caption: str) -> Table:
     return Table(caption, ["Area", "Needed, DfE: central; median", "Chance short, DfE", "Spare, DfE (share)",
                            "Local margin: needed; chance"], body, [False, True, True, True, True], css="areas-one",
                  widths=[36, 16, 17, 16, 15])
-
-
-def _short_name(name: str, width: int = 17) -> str:
-    name = str(name)
-    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
 
 
 def key_table(results, year: int, phases: list[str]) -> Table:

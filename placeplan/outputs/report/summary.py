@@ -145,21 +145,7 @@ def summary_section(results, comparison=None, map_year: int | None = None) -> di
     delivery = data.in_delivery(results)
     special = specialist_gap(results, soon_year)
 
-    def spare(f):
-        share_text = f" ({100 * f['spare_central'] / f['places']:.1f}%)" if f["places"] else ""
-        return f"{num(f['spare_central'])}{share_text}"
-
-    key_rows = [
-        [f"Planning areas short more likely than not by {ay(soon_year)}",
-         *[f"{len(figures[p]['soon'])} of {figures[p]['n_areas']}" for p in phases]],
-        [f"Places needed in {ay(soon_year)}: central; median of the simulations (90% of them)",
-         *[f"{num(figures[p]['needed_central'])}; {num(figures[p]['needed_median'])} "
-           f"({num_range(figures[p]['needed_low'], figures[p]['needed_high'])})" for p in phases]],
-        [f"Spare places in {ay(soon_year)}, central, after the operating margin (share of places)",
-         *[spare(figures[p]) for p in phases]],
-        [f"Chance that at least one area is short in {ay(soon_year)}", *[pct(figures[p]["p_any"]) for p in phases]],
-    ]
-    del key_rows  # the key figures are on both bases now (page_one.key_table)
+    # the key figures, on DfE's basis and the council's margin side by side
     key = page_one.key_table(results, soon_year, phases)
     facts = []
     if len(delivery):
