@@ -309,7 +309,7 @@ def levels_step(scenario: Scenario, projection: Projection, capital: CapitalStep
         firm = np.zeros(len(unit.codes), dtype=bool)
         for u, phase in enumerate(unit.phases):
             school_firm, has = by_phase[phase]
-            members = (unit.weights[u] > 0) & has
+            members = unit.members(u) & has
             firm[u] = bool(school_firm[members].all()) if members.any() else False
         out[level] = unit_sufficiency(level, unit, names, firm, schools.pupils, capital.schools.places,
                                       schools.central, capital.planned_schools.places, schools.base, bare, bare,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from placeplan.capacity.places import NCYS
+from placeplan.grouping import group_totals
 
 ENTRY_NCYS = (0, 7, 12)
 
@@ -178,24 +179,17 @@ def _normalise(shares: np.ndarray, base: np.ndarray, area_of: np.ndarray) -> np.
     """Make shares sum to 1 within each unit and year group (falling back to the base where all are 0)."""
     out = shares.copy()
     for g in range(base.shape[1]):
-        for unit in np.unique(area_of[:, g]):
-            if unit < 0:
-                continue
-            members = area_of[:, g] == unit
-            total = out[:, members, g].sum(axis=1, keepdims=True)  # (draw, 1)
-            fallback = np.broadcast_to(base[None, members, g], out[:, members, g].shape)
-            out[:, members, g] = np.where(total > 0, out[:, members, g] / np.where(total > 0, total, 1.0), fallback)
+        codes = area_of[:, g]
+        total = group_totals(out[:, :, g], codes)  # (draw, school): the school's unit's total
+        fallback = np.broadcast_to(base[None, :, g], total.shape)
+        scaled = np.where(total > 0, out[:, :, g] / np.where(total > 0, total, 1.0), fallback)
+        out[:, :, g] = np.where(codes >= 0, scaled, out[:, :, g])
     return out
 
 
 def year7_shares(year7: np.ndarray, area_of7: np.ndarray) -> np.ndarray:
     """Each school's share of its secondary area's Year 7 from school Year 7 pupils (..., school)."""
-    out = np.zeros_like(year7, dtype=float)
-    for unit in np.unique(area_of7):
-        if unit < 0:
-            continue
-        members = area_of7 == unit
-        total = year7[..., members].sum(axis=-1, keepdims=True)
-        out[..., members] = np.divide(year7[..., members], total, out=np.zeros_like(year7[..., members]),
-                                      where=total > 0)
-    return out
+    year7 = np.asarray(year7, dtype=float)
+    total = group_totals(year7, area_of7)
+    out = np.divide(year7, total, out=np.zeros_like(year7), where=total > 0)
+    return np.where(np.asarray(area_of7) >= 0, out, 0.0)

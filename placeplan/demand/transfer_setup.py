@@ -53,9 +53,13 @@ def transfer_setup(scenario, primary_areas: tuple[str, ...], secondary_areas: tu
     section = config.transfer
     schools = tables.get("schools")
     sec = secondary_schools(schools, secondary_areas) if schools is not None else ()
-    school_area = np.array([[1.0 if a == s_area else 0.0 for s_area in  # (secondary area, school)
-                             schools.set_index("school_id").loc[list(sec), "secondary_planning_area"]]
-                            for a in secondary_areas]) if sec else np.zeros((len(secondary_areas), 0))
+    school_area = np.zeros((len(secondary_areas), len(sec)))  # (secondary area, school): 1 where it is in the area
+    if sec:
+        area_of = schools.set_index("school_id").loc[list(sec), "secondary_planning_area"]
+        row_of = {a: i for i, a in enumerate(secondary_areas)}
+        for j, a in enumerate(area_of):
+            if a in row_of:
+                school_area[row_of[a], j] = 1.0
     if section.method == "pooled" or not primary_areas or not secondary_areas \
             or (section.method == "estimate" and not sec):
         return None

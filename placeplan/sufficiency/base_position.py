@@ -45,30 +45,32 @@ def base_position(
     estimated = "status" in year_pupils.columns and (year_pupils["status"] == "estimated").any()
     official_method = (f"year groups estimated to the observed totals of {base_year}/{str(base_year + 1)[-2:]}"
                        if estimated else f"January census {base_year}/{str(base_year + 1)[-2:]}")
+    provision_of = {ncy: provision for provision, ncys in PROVISION_NCY.items() for ncy in ncys}
+    area_nor = year_pupils.assign(provision=year_pupils["ncy"].map(provision_of)) \
+        .groupby(["planning_area", "provision"])["nor"].sum().to_dict()
+    places_of = {(official, code, provision): group
+                 for official, cap in ((True, official_cap), (False, sub_cap))
+                 for (code, provision), group in cap.groupby(["planning_area", "provision"], sort=False)}
+    shares = _sub_area_shares(schools, school_nor)
     rows = []
     for area in planning_areas.itertuples(index=False):
         for provision in PHASE_PROVISIONS[area.phase]:
-            ncys = PROVISION_NCY[provision]
             if area.kind == "official":
-                nor = year_pupils.loc[(year_pupils["planning_area"] == area.planning_area)
-                                      & year_pupils["ncy"].isin(ncys), "nor"].sum()
-                cap = official_cap
+                nor = area_nor.get((area.planning_area, provision), 0.0)
                 method = official_method
             else:
-                parent_nor = year_pupils.loc[(year_pupils["planning_area"] == area.parent)
-                                             & year_pupils["ncy"].isin(ncys), "nor"].sum()
-                share, share_year = _sub_area_share(schools, school_nor, area.planning_area, area.parent, ncys)
+                parent_nor = area_nor.get((area.parent, provision), 0.0)
+                share, share_year = shares(area.planning_area, area.parent, PROVISION_NCY[provision])
                 nor = parent_nor * share
-                cap = sub_cap
                 method = f"parent area's roll x share of school rolls ({share_year})"
-            places = cap.loc[(cap["planning_area"] == area.planning_area) & (cap["provision"] == provision)]
-            if places.empty and nor == 0:
+            places = places_of.get((area.kind == "official", area.planning_area, provision))
+            if places is None and nor == 0:
                 continue
             rows.append({
                 "planning_area": area.planning_area, "name": area.name, "phase": area.phase, "kind": area.kind,
                 "provision": provision, "nor": float(nor), "nor_year": base_year,
-                "net_capacity": float(places["net_capacity"].sum()) if not places.empty else np.nan,
-                "capacity_year": int(places["as_of_year"].max()) if not places.empty else pd.NA,
+                "net_capacity": float(places["net_capacity"].sum()) if places is not None else np.nan,
+                "capacity_year": int(places["as_of_year"].max()) if places is not None else pd.NA,
                 "nor_method": method,
             })
     table = pd.DataFrame(rows)
@@ -81,25 +83,43 @@ def base_position(
     return table[order]
 
 
-def _sub_area_share(schools: pd.DataFrame, school_nor: pd.DataFrame | None, sub_area: str,
-                    parent: str, ncys: range) -> tuple[float, str]:
-    """Share of the parent area's roll in one sub-area, from the latest whole-school rolls.
+def _sub_area_shares(schools: pd.DataFrame, school_nor: pd.DataFrame | None):
+    """``share(sub_area, parent, ncys)``: a sub-area's share of its parent area's roll, from the latest
+    whole-school rolls, with the year it comes from.
 
     Only schools that teach some of the year groups ``ncys`` count (a sub-area with no sixth
-    form gets no sixth-form pupils).
+    form gets no sixth-form pupils). Each (parent, year groups) is worked out once.
     """
-    teaches = (schools["ncy_low"] <= max(ncys)) & (schools["ncy_high"] >= min(ncys))
-    members = schools[(schools["secondary_planning_area"] == parent) & schools["sub_area"].notna() & teaches]
-    if school_nor is None or school_nor.empty:
-        return np.nan, "no school rolls"
-    rolls = school_nor[school_nor["school_id"].isin(members["school_id"])]
-    if rolls.empty:
-        return np.nan, "no school rolls"
-    latest = rolls["academic_year"].max()
-    rolls = rolls[rolls["academic_year"] == latest].merge(members[["school_id", "sub_area"]], on="school_id")
-    total = rolls["nor"].sum()
-    share = rolls.loc[rolls["sub_area"] == sub_area, "nor"].sum() / total if total else np.nan
-    return float(share), f"{latest}/{str(latest + 1)[-2:]}"
+    in_sub = schools[schools["sub_area"].notna()]
+    by_parent = dict(tuple(in_sub.groupby("secondary_planning_area", sort=False)))
+    rolls_by_school = {} if school_nor is None else dict(tuple(school_nor.groupby("school_id", sort=False)))
+    cache: dict = {}
+
+    def parent_rolls(parent: str, ncys: range):
+        key = (parent, min(ncys), max(ncys))
+        if key not in cache:
+            members = by_parent.get(parent, in_sub.iloc[:0])
+            members = members[(members["ncy_low"] <= max(ncys)) & (members["ncy_high"] >= min(ncys))]
+            found = [rolls_by_school[s] for s in members["school_id"] if s in rolls_by_school]
+            if not found:
+                cache[key] = None
+            else:
+                rolls = pd.concat(found)
+                latest = rolls["academic_year"].max()
+                rolls = rolls[rolls["academic_year"] == latest].merge(members[["school_id", "sub_area"]],
+                                                                      on="school_id")
+                cache[key] = (rolls.groupby("sub_area")["nor"].sum(), rolls["nor"].sum(), latest)
+        return cache[key]
+
+    def share(sub_area: str, parent: str, ncys: range) -> tuple[float, str]:
+        found = parent_rolls(parent, ncys)
+        if found is None:
+            return np.nan, "no school rolls"
+        by_sub, total, latest = found
+        value = by_sub.get(sub_area, 0.0) / total if total else np.nan
+        return float(value), f"{latest}/{str(latest + 1)[-2:]}"
+
+    return share
 
 
 def position_totals(position: pd.DataFrame) -> pd.DataFrame:
