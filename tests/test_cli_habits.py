@@ -177,36 +177,91 @@ def long_named(tmp_path_factory):
 
 
 def _columns(text: str) -> list[str]:
-    """Each table column's text, top to bottom with spaces removed (so a name folded over lines reads whole)."""
+    """Each table column's text, top to bottom with spaces removed (so a name folded over lines reads whole).
+
+    A table's body starts after its header rule (a line of ``━`` and ``┿``) and runs while lines hold ``│``."""
     columns: dict[tuple[int, int], list[str]] = {}
-    table = 0
+    table, inside = 0, False
     for line in text.splitlines():
-        if line[:1] in "┏":
-            table += 1
-        if line[:1] in "│┃":
-            for i, cell in enumerate(re.split(r"[│┃]", line)[1:-1]):
+        if _is_rule(line):
+            table, inside = table + 1, True
+        elif inside and "│" in line:
+            for i, cell in enumerate(line.split("│")):
                 columns.setdefault((table, i), []).append(cell)
+        else:
+            inside = False
     return ["".join("".join(cells).split()) for cells in columns.values()]
+
+
+def _is_rule(line: str) -> bool:
+    return "┿" in line and set(line.strip()) <= set("━┿")
+
+
+def _render(results, width: int) -> str:
+    from placeplan.outputs import console as tables
+
+    con = Console(width=width, record=True, file=io.StringIO())
+    tables.print_base_position(con, results)
+    tables.print_programme(con, results)
+    tables.print_sufficiency(con, results)
+    tables.print_entry_pressure(con, results)
+    return con.export_text()
 
 
 @pytest.mark.parametrize("width", [80, 132])
 def test_console_tables_wrap_long_names_without_cutting(long_named, width):
-    from placeplan.outputs import console as tables
-
-    con = Console(width=width, record=True, file=io.StringIO())
-    tables.print_base_position(con, long_named)
-    tables.print_programme(con, long_named)
-    tables.print_sufficiency(con, long_named)
-    tables.print_entry_pressure(con, long_named)
-    text = con.export_text()
+    text = _render(long_named, width)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= width
     assert "…" not in text  # nothing cut short
-    borders = [line for line in lines if line[:1] in "┏└"]
-    assert len(borders) == 2 * 5 and all(line[-1] in "┓┘" for line in borders), "a table's right edge is cropped"
+    rules = [line for line in lines if _is_rule(line)]
+    wide = [line for line in _render(long_named, 400).splitlines() if _is_rule(line)]  # no column can be cropped
+    assert len(rules) == 5 and [r.count("┿") for r in rules] == [r.count("┿") for r in wide], "a table lost columns"
     whole = "".join(LONG.split())
     # the whole name, in one column: the area tables (base position, places needed, entry years) and both project
     # tables
     assert sum(whole in column for column in _columns(text)) == 5, width
-    if width == 132:  # wide enough: the name column keeps its minimum width, so the name reads on few lines
+    # wrapped at spaces only: every word of the name, and every figure, stands whole on a line
+    tokens = set(re.split(r"[\s│]+", text))
+    assert [word for word in LONG.split() if word not in tokens] == []
+    wide_tokens = set(re.split(r"[\s│]+", _render(long_named, 400)))
+    assert {t for t in wide_tokens if re.fullmatch(r"[£\d,./%()+-]+m?", t)} <= tokens
+    if width == 132:  # wide enough: the name reads on few lines
         assert "St Mary's and St Thomas of" in text
+
+
+def test_column_widths_by_hand():
+    from placeplan.outputs.console import NAME_FLOOR, column_widths
+
+    # natural widths 30 (name), 10, 6; longest words 12, 10, 6
+    assert column_widths([30, 10, 6], [12, 10, 6], [True, False, False], 46) is None  # fits unwrapped
+    # 40 characters: each column its longest word (28), the 12 left go to the name (it lacks 18)
+    assert column_widths([30, 10, 6], [12, 10, 6], [True, False, False], 40) == [24, 10, 6]
+    # the name is whole: the rest go to the header-wrapped column, up to its natural width
+    assert column_widths([20, 16, 6], [12, 4, 6], [True, False, False], 40) == [20, 14, 6]
+    # too narrow for whole words: the name breaks inside words first, down to the floor
+    assert column_widths([30, 10, 6], [12, 10, 6], [True, False, False], 25) == [NAME_FLOOR + 1, 10, 6]
+    assert column_widths([30, 10, 6], [12, 10, 6], [True, False, False], 20) == [NAME_FLOOR - 1, 7, 6]  # then the widest, ties leftmost
+
+
+def test_wide_figures_and_names_wrap_at_spaces_at_80_columns():
+    """A table like the capital programme's: rich alone narrows every column evenly and breaks figures and words
+    ("10,853,0|00", "communica|tion"); placeplan's widths keep each whole."""
+    from placeplan.outputs import console as tables
+
+    out = tables._table("Programme")
+    for header in ("Project", "Places", "Planned", "On time", "Likely (5-95%)", "Council cost p50 (GBP)",
+                   "Total cost p50 (GBP)"):
+        tables._column(out, header, "left" if header == "Project" else "right", name=header == "Project")
+    rows = [("Hampton Dene Primary language and communication centre", "+16 specialist", "2026/27", "100%",
+             "2026/27 (2026/27 to 2027/28)", "10,853,000", "£12.4m"),
+            ("Peterchurch Primary School rebuild and expansion", "+35 primary", "2026/27", "opened",
+             "2026/27", "2,250,000", "£2.4m")]
+    for row in rows:
+        out.add_row(*row)
+    con = Console(width=80, record=True, file=io.StringIO())
+    tables._print(con, out)
+    text = con.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    tokens = set(re.split(r"[\s│]+", text))
+    assert [word for row in rows for cell in row for word in cell.split() if word not in tokens] == []

@@ -5,32 +5,95 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.segment import Segment
 from rich.table import Table
 
 
-NAME_MIN_WIDTH = 16  # characters a name column keeps when a narrow terminal squeezes the table
+NAME_FLOOR = 8  # characters a name column keeps, breaking inside words, when even whole words do not fit
+BOX = box.MINIMAL_HEAVY_HEAD  # column rules only: three characters between columns, none at the edges
+
+
+def _table(title: str, **kwargs) -> Table:
+    """A console table: title on the left, a heavy rule under the header, a thin rule between columns."""
+    return Table(title=title, title_justify="left", box=BOX, show_edge=False, pad_edge=False, **kwargs)
 
 
 def _column(table: Table, header: str, justify: str = "left", *, name: bool = False) -> None:
-    """Add a column whose cells wrap (at spaces, and inside a word too long for the column) and are never cut
-    short with an ellipsis; a name column keeps at least ``NAME_MIN_WIDTH`` characters."""
-    table.add_column(header, justify=justify, overflow="fold", no_wrap=False,
-                     min_width=NAME_MIN_WIDTH if name else None)
+    """Add a column whose cells wrap at spaces; a name column (``name``) gets the room the others leave."""
+    table.add_column(header, justify=justify, overflow="fold", no_wrap=False)
+    table.columns[-1].placeplan_name = name
+
+
+def _texts(column) -> list[str]:
+    return [str(column.header)] + [str(cell) for cell in column._cells]
+
+
+def _chrome(console: Console, table: Table) -> int:
+    """Characters the table's borders and padding take on a line (rendered with every column 1 wide)."""
+    probe = Table(box=table.box, show_edge=table.show_edge, pad_edge=table.pad_edge, padding=table.padding,
+                  show_header=False)
+    for _ in table.columns:
+        probe.add_column(width=1)
+    probe.add_row(*["x"] * len(table.columns))
+    lines = Segment.split_lines(console.render(probe, console.options))
+    return max(Segment.get_line_length(line) for line in lines) - len(table.columns)
+
+
+def column_widths(natural: list[int], words: list[int], names: list[bool], room: int) -> list[int] | None:
+    """Content widths for columns that must share ``room`` characters, or None when every column fits unwrapped.
+
+    Every column gets at least its longest word (so no number or word is broken); the room left goes first to
+    the name columns, then to the others, each group in proportion to what its columns lack of their natural
+    (unwrapped) width. Only when even the longest words do not fit do the name columns break inside words,
+    down to ``NAME_FLOOR`` characters, and then, if need be, the widest columns, so the table is never cropped.
+    """
+    if sum(natural) <= room:
+        return None
+    widths = list(words)
+    spare = room - sum(widths)
+    if spare < 0:
+        for i in sorted((i for i in range(len(widths)) if names[i]), key=lambda i: -widths[i]):
+            cut = min(-spare, max(widths[i] - NAME_FLOOR, 0))
+            widths[i] -= cut
+            spare += cut
+        while spare < 0 and max(widths) > 3:  # still too wide: narrow the widest column, a character at a time
+            widths[widths.index(max(widths))] -= 1
+            spare += 1
+        return widths
+    for group in ([i for i in range(len(widths)) if names[i]], [i for i in range(len(widths)) if not names[i]]):
+        lacking = {i: natural[i] - widths[i] for i in group if natural[i] > widths[i]}
+        total = sum(lacking.values())
+        if not total or spare <= 0:
+            continue
+        if total <= spare:
+            for i, lack in lacking.items():
+                widths[i] += lack
+            spare -= total
+            continue
+        shares = {i: spare * lack / total for i, lack in lacking.items()}
+        given = {i: int(share) for i, share in shares.items()}
+        left = spare - sum(given.values())
+        for i in sorted(shares, key=lambda i: (given[i] - shares[i], i))[:left]:  # largest remainders
+            given[i] += 1
+        for i, extra in given.items():
+            widths[i] += extra
+        spare = 0
+    return widths
 
 
 def _print(console: Console, table: Table) -> None:
-    """Print ``table``; where the console is too narrow for the name columns' minimum widths, narrow them as far
-    as needed, so the table still fits (rich would otherwise crop its right-hand columns)."""
-    for _ in range(NAME_MIN_WIDTH):
-        lines = Segment.split_lines(console.render(table, console.options))
-        excess = max((Segment.get_line_length(line) for line in lines), default=0) - console.width
-        named = [column for column in table.columns if column.min_width]
-        if excess <= 0 or not named:
-            break
-        for column in named:
-            column.min_width = max(column.min_width - excess, 0) or None
+    """Print ``table`` within the console's width, wrapping cells at spaces and never inside a word or number
+    while whole words fit (rich alone would narrow the widest columns first, breaking names mid-word)."""
+    texts = [_texts(column) for column in table.columns]
+    natural = [max(len(line) for text in column for line in text.split("\n")) for column in texts]
+    words = [max((len(word) for text in column for word in text.split()), default=1) for column in texts]
+    names = [bool(getattr(column, "placeplan_name", False)) for column in table.columns]
+    widths = column_widths(natural, words, names, console.width - _chrome(console, table))
+    if widths is not None:
+        for column, width in zip(table.columns, widths):
+            column.width = width
     console.print(table)
 
 
@@ -47,8 +110,7 @@ def print_base_position(console: Console, results) -> None:
     year = f"{meta.base_year}/{str(meta.base_year + 1)[-2:]}"
     cap_years = sorted({int(y) for y in position["capacity_year"].dropna()})
     cap_label = ", ".join(f"{y}/{str(y + 1)[-2:]}" for y in cap_years)
-    table = Table(title=f"{meta.title}: pupils on roll ({year}) against places ({cap_label})",
-                  title_justify="left")
+    table = _table(f"{meta.title}: pupils on roll ({year}) against places ({cap_label})")
     for header in ("Planning area", "Name", "Provision", "On roll", "Places", "Spare", "Short", "Spare %"):
         _column(table, header, "right" if header in ("On roll", "Places", "Spare", "Short", "Spare %") else "left",
                 name=header == "Name")
@@ -60,12 +122,12 @@ def print_base_position(console: Console, results) -> None:
         table.add_row("Total", "sum of official areas", row.provision, _num(row.nor), _num(row.net_capacity),
                       _num(row.spare_places), _num(row.places_needed), _num(row.spare_pct, 1), style="bold")
     _print(console, table)
-    projects = Table(title="Capital programme", title_justify="left")
-    for header in ("Project", "Status", "Provision", "Places", "Planned opening", "Cost (GBP)"):
-        _column(projects, header, "right" if header in ("Places", "Cost (GBP)") else "left", name=header == "Project")
+    projects = _table("Capital programme")
+    for header in ("Project", "Status", "Provision", "Places", "Planned opening", "Cost"):
+        _column(projects, header, "right" if header in ("Places", "Cost") else "left", name=header == "Project")
     for row in results.capital_projects.itertuples(index=False):
         projects.add_row(row.name, row.status, row.provision or "-", f"{row.places_change:+d}",
-                         row.planned_opening, _num(row.cost_gbp))
+                         row.planned_opening, _millions(row.cost_gbp))
     _print(console, projects)
 
 
@@ -79,13 +141,12 @@ def print_sufficiency(console: Console, results, years_ahead: tuple[int, ...] = 
     base = results.scenario.config.meta.base_year
     years = [base + k for k in years_ahead if base + k in set(table["academic_year"])]
     margin = results.scenario.config.policy.operating_margin
-    out = Table(title=f"Places needed (central, chance of any shortfall), operating margin {margin:.0%}",
-                title_justify="left")
+    out = _table(f"Places needed (central, chance of any shortfall), operating margin {margin:.0%}")
     _column(out, "Planning area", name=True)
     _column(out, "Phase")
     for year in years:
         _column(out, _ay(year), "right")
-    _column(out, "Short more likely than not from", "right")
+    _column(out, "Likely short from", "right")
     first = results.first_shortfall.set_index(["planning_area", "phase"])["first_year_p_over_half"]
     for (area, phase), rows in table.groupby(["planning_area", "phase"], sort=False):
         by_year = rows.set_index("academic_year")
@@ -106,16 +167,30 @@ def print_housing(console: Console, results) -> None:
 
 def print_programme(console: Console, results) -> None:
     """Simulated delivery of the live capital programme."""
-    out = Table(title="Capital programme as simulated (academic year places open)", title_justify="left")
-    for header in ("Project", "Places", "Planned", "On time", "Likely (5-95%)", "Council cost p50 (GBP)",
-                   "Total cost p50 (GBP)"):
+    out = _table("Capital programme as simulated (academic year places open)")
+    for header in ("Project", "Places", "Planned", "On time", "Likely (5-95%)", "Council cost p50",
+                   "Total cost p50"):
         _column(out, header, "left" if header == "Project" else "right", name=header == "Project")
     for row in results.programme.itertuples(index=False):
-        likely = f"{_ay(row.opening_year_p50)} ({_ay(row.opening_year_p05)}-{_ay(row.opening_year_p95)})"
         out.add_row(row.name, f"{row.places_change:+d} {row.provision}", _ay(row.planned_opening_year),
-                    row.delivery_state if pd.isna(row.p_on_time) else f"{row.p_on_time:.0%}", likely,
-                    _num(getattr(row, "council_cost_gbp_p50", None)), _num(row.cost_gbp_p50))
+                    row.delivery_state if pd.isna(row.p_on_time) else f"{row.p_on_time:.0%}",
+                    _likely(row.opening_year_p50, row.opening_year_p05, row.opening_year_p95),
+                    _millions(getattr(row, "council_cost_gbp_p50", None)), _millions(row.cost_gbp_p50))
     _print(console, out)
+
+
+def _likely(p50, p05, p95) -> str:
+    """Opening year: the median, then the 5-95% range where it is not that one year."""
+    if _ay(p05) == _ay(p95) == _ay(p50):
+        return _ay(p50)
+    return f"{_ay(p50)} ({_ay(p05)} to {_ay(p95)})"
+
+
+def _millions(value) -> str:
+    """Pounds in millions to one decimal place, e.g. ``£10.9m`` (the CSVs keep whole pounds)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"£{value / 1e6:,.1f}m"
 
 
 def print_comparison(console: Console, comparison) -> None:
@@ -129,8 +204,8 @@ def print_comparison(console: Console, comparison) -> None:
     labels = [c.removeprefix("window_unmet_").replace(SUB_AREAS, " (sub-areas)") for c in columns]
     window = f"{_ay(summary['window_first_year'].iloc[0])} to {_ay(summary['window_last_year'].iloc[0])}"
     kinds = summary["kind"] if "kind" in summary else pd.Series("choice", index=summary.index)
-    out = Table(title=f"Choices ranked by net council cost per unmet place-year avoided ({window}; common random "
-                      "numbers)", title_justify="left", caption=f"Rule: {RULE}.", caption_justify="left")
+    out = _table(f"Choices ranked by net council cost per unmet place-year avoided ({window}; common random "
+                      "numbers)", caption=f"Rule: {RULE}.", caption_justify="left")
     for header in ("Rank", "Option", "Unmet place-years", "Avoided", "Council cost p50 (borrowing)",
                    "Net extra cost", "Per place-year avoided"):
         _column(out, header, "left" if header == "Option" else "right", name=header == "Option")
@@ -146,7 +221,7 @@ def print_comparison(console: Console, comparison) -> None:
     if what_ifs.empty:
         return
     base = summary[summary["option"] == "base"].iloc[0]
-    out = Table(title=f"What-ifs against the base ({window}): not chosen, so not ranked", title_justify="left")
+    out = _table(f"What-ifs against the base ({window}): not chosen, so not ranked")
     for header in ("What if", "Change in unmet place-years", "Change in spare place-years", "Change in council cost"):
         _column(out, header, "left" if header == "What if" else "right", name=header == "What if")
     spare = [c for c in ("window_spare_place_years_primary", "window_spare_place_years_secondary_sub_areas"
@@ -167,8 +242,8 @@ def print_specialist(console: Console, results) -> None:
     table = results.specialist_sufficiency
     if table.empty:
         return
-    out = Table(title="Specialist places (R-Y11): pupils needing one against places; the gap is likely "
-                      "out-of-county or independent placements", title_justify="left")
+    out = _table("Specialist places (R-Y11): pupils needing one against places; the gap is likely "
+                      "out-of-county or independent placements")
     for header in ("Year", "Demand (central)", "Places (planned)", "Gap (central)", "Gap 5-95%", "P(gap)"):
         _column(out, header, "right")
     for row in table.itertuples(index=False):
@@ -186,8 +261,8 @@ def print_entry_pressure(console: Console, results, every: int = 2) -> None:
     if table.empty:
         return
     years = sorted(table["academic_year"].unique())[::every]
-    out = Table(title="Entry years: chance that Reception (primary) or Year 7 (secondary) pupils exceed the "
-                      "admission places (PAN + places projects add)", title_justify="left")
+    out = _table("Entry years: chance that Reception (primary) or Year 7 (secondary) pupils exceed the "
+                      "admission places (PAN + places projects add)")
     _column(out, "Planning area", name=True)
     _column(out, f"Places {_ay(years[0])}", "right")
     for year in years:
@@ -207,7 +282,7 @@ def print_scap(console: Console, scap) -> None:
     window, tables = scap.window, scap.tables
     schools = tables["school_capacity"]
     planned = tables["planned_places"]
-    out = Table(title=f"{window.name} return", title_justify="left", show_header=False)
+    out = _table(f"{window.name} return", show_header=False)
     _column(out, "item")
     _column(out, "value")
     fy = window.forecast_years
