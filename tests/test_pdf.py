@@ -140,3 +140,20 @@ def test_the_herefordshire_pdf_has_no_overprint(hereford_pdf):
     assert overprints(pdf) == []
     _, types, alts = structure(pdf)
     assert types.count("/Figure") == len(alts) and all(alts)
+
+
+def test_page_references_are_cached_until_a_page_is_added():
+    """WeasyPrint reads pydyf's page_references once per tagged element; placeplan keeps the tuple between
+    added pages (so the PDF costs pages + elements, not pages x elements) and restores pydyf afterwards."""
+    pydyf = pytest.importorskip("pydyf")
+    original = pydyf.PDF.page_references
+    document = pydyf.PDF()
+    with pdfmod._page_references_cached():
+        document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        first = document.page_references
+        assert document.page_references is first  # the same tuple, not rebuilt
+        document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        second = document.page_references
+        assert second is not first and len(second) == 2
+        assert second == original.fget(document)  # what pydyf itself gives
+    assert pydyf.PDF.page_references is original

@@ -13,6 +13,7 @@ the content.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
@@ -88,11 +89,43 @@ def weasy_pdf(html: str, as_at: dt.date | None = None, module=None) -> bytes:
         stamp = (as_at.isoformat() if hasattr(as_at, "isoformat") else str(as_at))[:10] if as_at else None
         document.metadata.created = stamp
         document.metadata.modified = stamp
-        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+        with _page_references_cached():
+            return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
     except RecursionError as exc:
         raise PdfError("WeasyPrint ran out of stack rendering the report") from exc
     finally:
         logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _page_references_cached():
+    """Make pydyf's ``PDF.page_references`` cost O(1) a call while WeasyPrint writes the PDF.
+
+    pydyf (0.13) rebuilds the tuple of every page's reference each time it is read, and WeasyPrint reads it
+    once for each tagged element and link, so a tagged PDF cost pages x elements: quadratic in the size of the
+    report (a 201-area report's PDF spent 15 million steps there). The tuple is kept until a page is added, so
+    the bytes are the same.
+    """
+    import pydyf
+
+    original = getattr(pydyf.PDF, "page_references", None)
+    if not isinstance(original, property):
+        yield
+        return
+
+    def cached(pdf):
+        kids = pdf.pages["Kids"]
+        memo = pdf.__dict__.get("_placeplan_page_references")
+        if memo is None or memo[0] != len(kids):
+            memo = (len(kids), original.fget(pdf))
+            pdf.__dict__["_placeplan_page_references"] = memo
+        return memo[1]
+
+    pydyf.PDF.page_references = property(cached)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
 
 
 def html_to_pdf(html: str) -> bytes:
