@@ -265,3 +265,12 @@ def test_wide_figures_and_names_wrap_at_spaces_at_80_columns():
     assert max(len(line) for line in text.splitlines()) <= 80
     tokens = set(re.split(r"[\s│]+", text))
     assert [word for row in rows for cell in row for word in cell.split() if word not in tokens] == []
+
+
+def test_costs_in_millions_round_halves_up():
+    from placeplan.outputs.console import _likely, _millions
+
+    assert [_millions(v) for v in (2_250_000, 10_853_000, 40_000, -500_000, float("nan"))] == \
+        ["£2.3m", "£10.9m", "£40k", "-£500k", "-"]
+    assert _likely(2026, 2026, 2026) == "2026/27" and _likely(2026, None, None) == "2026/27"
+    assert _likely(2026, 2026, 2028) == "2026/27 (2026/27 to 2028/29)"

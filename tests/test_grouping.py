@@ -68,3 +68,9 @@ def test_units_sum_in_blocks_gives_the_same(monkeypatch):
     whole = units.sum(values)
     monkeypatch.setattr(units_module, "SUM_BLOCK", 1)  # one leading row at a time
     np.testing.assert_array_equal(units.sum(values), whole)
+
+
+def test_units_sum_with_no_schools_or_no_years_gives_zeros():
+    no_schools = _units(("A",), ("primary",), [], 0).sum(np.ones((2, 0, 14, 3)))
+    assert no_schools.shape == (2, 1, 14, 3) and not no_schools.any()
+    assert _units(("A",), ("primary",), [(0, 0)], 1).sum(np.ones((2, 1, 14, 0))).shape == (2, 1, 14, 0)

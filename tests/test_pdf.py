@@ -157,3 +157,16 @@ def test_page_references_are_cached_until_a_page_is_added():
         assert second is not first and len(second) == 2
         assert second == original.fget(document)  # what pydyf itself gives
     assert pydyf.PDF.page_references is original
+
+
+def test_page_references_patch_is_restored_by_the_last_call_out():
+    """Two overlapping PDF writes (threads) leaving in either order: pydyf is restored only when both are out."""
+    pydyf = pytest.importorskip("pydyf")
+    original = pydyf.PDF.page_references
+    first, second = pdfmod._page_references_cached(), pdfmod._page_references_cached()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert pydyf.PDF.page_references is not original  # the second write is still inside
+    second.__exit__(None, None, None)
+    assert pydyf.PDF.page_references is original

@@ -10,6 +10,7 @@ time in proportion to the schools (each belongs to one unit per phase and level)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +63,7 @@ class Units:
         lead, (n_school, n_ncy, n_year) = values.shape[:-3], values.shape[-3:]
         if n_school != self.n_schools:
             raise ValueError(f"values have {n_school} schools on their school axis, the units {self.n_schools}")
-        flat = values.reshape((-1, n_school, n_ncy * n_year))
+        flat = values.reshape((math.prod(lead), n_school, n_ncy * n_year))  # explicit: an empty axis is allowed
         out = np.zeros((flat.shape[0], len(self.codes), n_ncy * n_year))
         if len(self.unit_index):
             starts = np.flatnonzero(np.r_[True, self.unit_index[1:] != self.unit_index[:-1]])

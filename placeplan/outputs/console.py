@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from rich import box
@@ -26,8 +27,8 @@ def _column(table: Table, header: str, justify: str = "left", *, name: bool = Fa
     table.columns[-1].placeplan_name = name
 
 
-def _texts(column) -> list[str]:
-    return [str(column.header)] + [str(cell) for cell in column._cells]
+def _texts(column, header: bool = True) -> list[str]:
+    return ([str(column.header)] if header else []) + [str(cell) for cell in column.cells]
 
 
 def _chrome(console: Console, table: Table) -> int:
@@ -86,8 +87,8 @@ def column_widths(natural: list[int], words: list[int], names: list[bool], room:
 def _print(console: Console, table: Table) -> None:
     """Print ``table`` within the console's width, wrapping cells at spaces and never inside a word or number
     while whole words fit (rich alone would narrow the widest columns first, breaking names mid-word)."""
-    texts = [_texts(column) for column in table.columns]
-    natural = [max(len(line) for text in column for line in text.split("\n")) for column in texts]
+    texts = [_texts(column, table.show_header) for column in table.columns]
+    natural = [max((len(line) for text in column for line in text.split("\n")), default=1) for column in texts]
     words = [max((len(word) for text in column for word in text.split()), default=1) for column in texts]
     names = [bool(getattr(column, "placeplan_name", False)) for column in table.columns]
     widths = column_widths(natural, words, names, console.width - _chrome(console, table))
@@ -180,17 +181,22 @@ def print_programme(console: Console, results) -> None:
 
 
 def _likely(p50, p05, p95) -> str:
-    """Opening year: the median, then the 5-95% range where it is not that one year."""
-    if _ay(p05) == _ay(p95) == _ay(p50):
+    """Opening year: the median, then the 5-95% range where it is known and not that one year."""
+    if _ay(p05) == "-" or _ay(p95) == "-" or _ay(p05) == _ay(p95) == _ay(p50):
         return _ay(p50)
     return f"{_ay(p50)} ({_ay(p05)} to {_ay(p95)})"
 
 
 def _millions(value) -> str:
-    """Pounds in millions to one decimal place, e.g. ``£10.9m`` (the CSVs keep whole pounds)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    """Pounds for a table: ``£10.9m`` from £1m up (one decimal place, halves up), ``£40k`` below; whole pounds
+    are in the CSVs."""
+    if value is None or value is pd.NA or pd.isna(value):
         return "-"
-    return f"£{value / 1e6:,.1f}m"
+    pounds = Decimal(str(float(value)))
+    sign, pounds = ("-" if pounds < 0 else ""), abs(pounds)
+    if pounds >= 1_000_000:
+        return f"{sign}£{(pounds / 1_000_000).quantize(Decimal('0.1'), ROUND_HALF_UP):,}m"
+    return f"{sign}£{(pounds / 1_000).quantize(Decimal('1'), ROUND_HALF_UP):,}k"
 
 
 def print_comparison(console: Console, comparison) -> None:

@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import logging
 import sys
+import threading
 from functools import lru_cache
 
 FALLBACK_WARNING = ("placeplan: WeasyPrint could not load ({reason}), so report.pdf is made with xhtml2pdf "
@@ -97,35 +98,53 @@ def weasy_pdf(html: str, as_at: dt.date | None = None, module=None) -> bytes:
         logger.setLevel(level)
 
 
+_PATCH_LOCK = threading.Lock()
+_patch_users = 0  # weasy_pdf calls inside the patch now (threads): the last one out restores pydyf
+
+
+def _cached_page_references(original: property):
+    def cached(pdf):
+        kids = pdf.pages["Kids"]
+        memo = pdf.__dict__.get("_placeplan_page_references")
+        if memo is None or memo[0] is not kids or memo[1] != len(kids):
+            memo = (kids, len(kids), original.fget(pdf))
+            pdf.__dict__["_placeplan_page_references"] = memo
+        return memo[2]
+
+    cached.original = original
+    return property(cached)
+
+
 @contextlib.contextmanager
 def _page_references_cached():
     """Make pydyf's ``PDF.page_references`` cost O(1) a call while WeasyPrint writes the PDF.
 
     pydyf (0.13) rebuilds the tuple of every page's reference each time it is read, and WeasyPrint reads it
     once for each tagged element and link, so a tagged PDF cost pages x elements: quadratic in the size of the
-    report (a 201-area report's PDF spent 15 million steps there). The tuple is kept until a page is added, so
-    the bytes are the same.
+    report (a 201-area report's PDF spent 15 million steps there). The tuple is kept until a page is added (the
+    page list's identity and length are checked), so the bytes are the same. Calls from several threads share
+    one patch; the last to leave restores pydyf.
     """
+    global _patch_users
     import pydyf
 
-    original = getattr(pydyf.PDF, "page_references", None)
-    if not isinstance(original, property):
-        yield
-        return
-
-    def cached(pdf):
-        kids = pdf.pages["Kids"]
-        memo = pdf.__dict__.get("_placeplan_page_references")
-        if memo is None or memo[0] != len(kids):
-            memo = (len(kids), original.fget(pdf))
-            pdf.__dict__["_placeplan_page_references"] = memo
-        return memo[1]
-
-    pydyf.PDF.page_references = property(cached)
+    with _PATCH_LOCK:
+        current = getattr(pydyf.PDF, "page_references", None)
+        if not isinstance(current, property):
+            patched = False
+        else:
+            patched = True
+            if _patch_users == 0:
+                pydyf.PDF.page_references = _cached_page_references(current)
+            _patch_users += 1
     try:
         yield
     finally:
-        pydyf.PDF.page_references = original
+        if patched:
+            with _PATCH_LOCK:
+                _patch_users -= 1
+                if _patch_users == 0:
+                    pydyf.PDF.page_references = pydyf.PDF.page_references.fget.original
 
 
 def html_to_pdf(html: str) -> bytes:
