@@ -274,3 +274,27 @@ def test_costs_in_millions_round_halves_up():
         ["£2.3m", "£10.9m", "£40k", "-£500k", "-"]
     assert _likely(2026, 2026, 2026) == "2026/27" and _likely(2026, None, None) == "2026/27"
     assert _likely(2026, 2026, 2028) == "2026/27 (2026/27 to 2028/29)"
+
+
+def test_wrapped_lines_by_hand():
+    from placeplan.outputs.console import wrapped_lines
+
+    assert wrapped_lines("Queen Elizabeth (Bromyard)", 26) == 1
+    assert wrapped_lines("Queen Elizabeth (Bromyard)", 15) == 2  # "Queen Elizabeth" / "(Bromyard)"
+    assert wrapped_lines("Queen Elizabeth (Bromyard)", 10) == 3
+    assert wrapped_lines("Elizabeth", 4) == 3  # folded: Eliz / abet / h
+    assert wrapped_lines("a\nb c", 3) == 2 and wrapped_lines("", 5) == 1
+
+
+def test_spare_room_goes_where_it_saves_lines():
+    """A code column whose every sub-area row wraps ("884S-BRO (sub-area)") gets its 19 characters before a
+    single long name gets its last few: 6 rows saved against 1."""
+    from placeplan.outputs.console import column_widths
+
+    codes = ["Planning area"] + ["884S-BRO (sub-area)"] * 6 + ["8844004"]
+    names = ["Name"] + ["Bromyard"] * 6 + ["Rural high schools (Fairfield, Kingstone, Weobley, Wigmore)"]
+    cells = [codes, names]
+    natural, words = [19, 59], [10, 10]
+    # 70 characters: names first would give the name its 59 and the codes 11 (every sub-area row on 2 lines)
+    assert column_widths(natural, words, [False, True], 70) == [11, 59]
+    assert column_widths(natural, words, [False, True], 70, cells) == [19, 51]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 from rich import box
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.table import Table
 
 
 NAME_FLOOR = 8  # characters a name column keeps, breaking inside words, when even whole words do not fit
+ROWS_MEASURED = 200  # rows whose wrapped height decides the widths (a longer table is laid out like its start)
 BOX = box.MINIMAL_HEAVY_HEAD  # column rules only: three characters between columns, none at the edges
 
 
@@ -42,13 +44,67 @@ def _chrome(console: Console, table: Table) -> int:
     return max(Segment.get_line_length(line) for line in lines) - len(table.columns)
 
 
-def column_widths(natural: list[int], words: list[int], names: list[bool], room: int) -> list[int] | None:
+def wrapped_lines(text: str, width: int) -> int:
+    """Lines ``text`` takes in a cell ``width`` characters wide, wrapped at spaces (a longer word folds)."""
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            size = len(word)
+            if size > width:  # folded over several lines, starting on a fresh one
+                lines += (1 if used else 0) + (size - 1) // width
+                used = size % width or width
+            elif used == 0:
+                used = size
+            elif used + 1 + size <= width:
+                used += 1 + size
+            else:
+                lines, used = lines + 1, size
+        total += lines
+    return total
+
+
+def _fewest_lines(widths: list[int], natural: list[int], cells: list[list[str]], spare: int) -> int:
+    """Give ``spare`` characters, a few at a time, where they take most lines off the table's height (the sum
+    over rows of each row's tallest cell; ``cells[c]`` is column c's cells, a row each); returns what is left
+    once no width saves a line. ``widths`` is changed in place."""
+    cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def lines(c: int, width: int) -> np.ndarray:
+        if (c, width) not in cache:
+            cache[c, width] = np.array([wrapped_lines(text, width) for text in cells[c]], dtype=int)
+        return cache[c, width]
+
+    if not cells or not cells[0]:
+        return spare
+    while spare > 0:
+        stack = np.vstack([lines(c, w) for c, w in enumerate(widths)])
+        height = int(stack.max(axis=0).sum())
+        best = None
+        for c in range(len(widths)):
+            others = np.delete(stack, c, axis=0).max(axis=0) if len(widths) > 1 else np.zeros(stack.shape[1], int)
+            for extra in range(1, min(spare, natural[c] - widths[c]) + 1):
+                saved = height - int(np.maximum(others, lines(c, widths[c] + extra)).sum())
+                if saved > 0 and (best is None or saved / extra > best[0]):
+                    best = (saved / extra, c, extra)
+        if best is None:
+            break
+        _, c, extra = best
+        widths[c] += extra
+        spare -= extra
+    return spare
+
+
+def column_widths(natural: list[int], words: list[int], names: list[bool], room: int,
+                  cells: list[list[str]] | None = None) -> list[int] | None:
     """Content widths for columns that must share ``room`` characters, or None when every column fits unwrapped.
 
-    Every column gets at least its longest word (so no number or word is broken); the room left goes first to
-    the name columns, then to the others, each group in proportion to what its columns lack of their natural
-    (unwrapped) width. Only when even the longest words do not fit do the name columns break inside words,
-    down to ``NAME_FLOOR`` characters, and then, if need be, the widest columns, so the table is never cropped.
+    Every column gets at least its longest word (so no number or word is broken). With the cells (``cells[c]``:
+    column c's header and cells, a row each), the room left goes where it takes most lines off the table
+    (`_fewest_lines`); what then saves no line goes first to the name columns, then to the others, each group
+    in proportion to what its columns lack of their natural (unwrapped) width. Only when even the longest words
+    do not fit do the name columns break inside words, down to ``NAME_FLOOR`` characters, and then, if need be,
+    the widest columns, so the table is as narrow as it can be made.
     """
     if sum(natural) <= room:
         return None
@@ -63,6 +119,8 @@ def column_widths(natural: list[int], words: list[int], names: list[bool], room:
             widths[widths.index(max(widths))] -= 1
             spare += 1
         return widths
+    if cells is not None:
+        spare = _fewest_lines(widths, natural, cells, spare)
     for group in ([i for i in range(len(widths)) if names[i]], [i for i in range(len(widths)) if not names[i]]):
         lacking = {i: natural[i] - widths[i] for i in group if natural[i] > widths[i]}
         total = sum(lacking.values())
@@ -91,7 +149,8 @@ def _print(console: Console, table: Table) -> None:
     natural = [max((len(line) for text in column for line in text.split("\n")), default=1) for column in texts]
     words = [max((len(word) for text in column for word in text.split()), default=1) for column in texts]
     names = [bool(getattr(column, "placeplan_name", False)) for column in table.columns]
-    widths = column_widths(natural, words, names, console.width - _chrome(console, table))
+    cells = [column[:ROWS_MEASURED] for column in texts]
+    widths = column_widths(natural, words, names, console.width - _chrome(console, table), cells)
     if widths is not None:
         for column, width in zip(table.columns, widths):
             column.width = width
