@@ -1,8 +1,15 @@
-"""Sums within groups along the last axis, in time proportional to the elements (not groups x elements)."""
+"""Sums within groups along an axis, in time proportional to the elements (not groups x elements)."""
 
 from __future__ import annotations
 
 import numpy as np
+
+
+def segment_starts(sorted_ids: np.ndarray) -> np.ndarray:
+    """Positions where a new run of equal ids begins in ``sorted_ids`` (non-empty, grouped): the ``indices``
+    ``np.add.reduceat`` takes to sum each run."""
+    sorted_ids = np.asarray(sorted_ids)
+    return np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
 
 
 def group_totals(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -25,9 +32,7 @@ def group_totals(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     if not keep.size:
         return out
     order = keep[np.argsort(codes[keep], kind="stable")]
-    sorted_codes = codes[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    starts = segment_starts(codes[order])
     sums = np.add.reduceat(values[..., order], starts, axis=-1)  # (..., groups)
-    group = np.cumsum(np.r_[0, (sorted_codes[1:] != sorted_codes[:-1]).astype(int)])  # group of each sorted element
-    out[..., order] = sums[..., group]
+    out[..., order] = np.repeat(sums, np.diff(np.r_[starts, order.size]), axis=-1)
     return out

@@ -267,11 +267,13 @@ def test_wide_figures_and_names_wrap_at_spaces_at_80_columns():
     assert [word for row in rows for cell in row for word in cell.split() if word not in tokens] == []
 
 
-def test_costs_in_millions_round_halves_up():
-    from placeplan.outputs.console import _likely, _millions
+def test_console_costs_read_as_the_report_writes_them():
+    from placeplan.outputs.console import _likely
+    from placeplan.outputs.console import gbp as console_gbp
+    from placeplan.outputs.fmt import gbp
 
-    assert [_millions(v) for v in (2_250_000, 10_853_000, 40_000, -500_000, float("nan"))] == \
-        ["£2.3m", "£10.9m", "£40k", "-£500k", "-"]
+    assert console_gbp is gbp  # one way of writing pounds for officers, in the report and on the console
+    assert [gbp(v) for v in (10_853_000, 340_268, 9_538, float("nan"))] == ["£10.9m", "£340,000", "£9,538", "–"]
     assert _likely(2026, 2026, 2026) == "2026/27" and _likely(2026, None, None) == "2026/27"
     assert _likely(2026, 2026, 2028) == "2026/27 (2026/27 to 2028/29)"
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from placeplan.capacity.places import NCYS
+from placeplan.grouping import segment_starts
 
 PHASE_NCYS = {"primary": range(0, 7), "secondary": range(7, 14)}
 SUM_BLOCK = 2 ** 22  # values gathered at once when summing (about 32 MB of float64)
@@ -66,7 +67,7 @@ class Units:
         flat = values.reshape((math.prod(lead), n_school, n_ncy * n_year))  # explicit: an empty axis is allowed
         out = np.zeros((flat.shape[0], len(self.codes), n_ncy * n_year))
         if len(self.unit_index):
-            starts = np.flatnonzero(np.r_[True, self.unit_index[1:] != self.unit_index[:-1]])
+            starts = segment_starts(self.unit_index)
             targets = self.unit_index[starts]
             step = max(1, SUM_BLOCK // max(1, len(self.school_index) * n_ncy * n_year))
             for lo in range(0, flat.shape[0], step):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from placeplan.capacity.units import planning_area_units
 from placeplan.demand.ratios import nan_mean
 from placeplan.demand.schools import school_counts
 from placeplan.demand.transfer_matrix import OUTSIDE, area_matrix, estimate_matrix
@@ -53,13 +54,8 @@ def transfer_setup(scenario, primary_areas: tuple[str, ...], secondary_areas: tu
     section = config.transfer
     schools = tables.get("schools")
     sec = secondary_schools(schools, secondary_areas) if schools is not None else ()
-    school_area = np.zeros((len(secondary_areas), len(sec)))  # (secondary area, school): 1 where it is in the area
-    if sec:
-        area_of = schools.set_index("school_id").loc[list(sec), "secondary_planning_area"]
-        row_of = {a: i for i, a in enumerate(secondary_areas)}
-        for j, a in enumerate(area_of):
-            if a in row_of:
-                school_area[row_of[a], j] = 1.0
+    school_area = planning_area_units(schools, sec, tuple(secondary_areas), ("secondary",) * len(secondary_areas)) \
+        .weights if sec else np.zeros((len(secondary_areas), 0))  # (secondary area, school): 1 where it is in it
     if section.method == "pooled" or not primary_areas or not secondary_areas \
             or (section.method == "estimate" and not sec):
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,8 @@ from rich import box
 from rich.console import Console
 from rich.segment import Segment
 from rich.table import Table
+
+from placeplan.outputs.fmt import gbp
 
 
 NAME_FLOOR = 8  # characters a name column keeps, breaking inside words, when even whole words do not fit
@@ -187,7 +188,7 @@ def print_base_position(console: Console, results) -> None:
         _column(projects, header, "right" if header in ("Places", "Cost") else "left", name=header == "Project")
     for row in results.capital_projects.itertuples(index=False):
         projects.add_row(row.name, row.status, row.provision or "-", f"{row.places_change:+d}",
-                         row.planned_opening, _millions(row.cost_gbp))
+                         row.planned_opening, gbp(row.cost_gbp))
     _print(console, projects)
 
 
@@ -235,7 +236,7 @@ def print_programme(console: Console, results) -> None:
         out.add_row(row.name, f"{row.places_change:+d} {row.provision}", _ay(row.planned_opening_year),
                     row.delivery_state if pd.isna(row.p_on_time) else f"{row.p_on_time:.0%}",
                     _likely(row.opening_year_p50, row.opening_year_p05, row.opening_year_p95),
-                    _millions(getattr(row, "council_cost_gbp_p50", None)), _millions(row.cost_gbp_p50))
+                    gbp(getattr(row, "council_cost_gbp_p50", None)), gbp(row.cost_gbp_p50))
     _print(console, out)
 
 
@@ -244,18 +245,6 @@ def _likely(p50, p05, p95) -> str:
     if _ay(p05) == "-" or _ay(p95) == "-" or _ay(p05) == _ay(p95) == _ay(p50):
         return _ay(p50)
     return f"{_ay(p50)} ({_ay(p05)} to {_ay(p95)})"
-
-
-def _millions(value) -> str:
-    """Pounds for a table: ``£10.9m`` from £1m up (one decimal place, halves up), ``£40k`` below; whole pounds
-    are in the CSVs."""
-    if value is None or value is pd.NA or pd.isna(value):
-        return "-"
-    pounds = Decimal(str(float(value)))
-    sign, pounds = ("-" if pounds < 0 else ""), abs(pounds)
-    if pounds >= 1_000_000:
-        return f"{sign}£{(pounds / 1_000_000).quantize(Decimal('0.1'), ROUND_HALF_UP):,}m"
-    return f"{sign}£{(pounds / 1_000).quantize(Decimal('1'), ROUND_HALF_UP):,}k"
 
 
 def print_comparison(console: Console, comparison) -> None:
